@@ -1,0 +1,149 @@
+/**
+ * Configuration: one schema with defaults and units, validated once at start, then frozen and passed
+ * down. This is the only module that reads the environment (lint enforces it).
+ *
+ * Sources, later ones winning: schema defaults < config file (BOLDSTREAM_CONFIG or --config) <
+ * environment (BOLDSTREAM_*) < command-line overrides given by the CLI.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { BoldstreamError } from './errors.js';
+
+const motionSchema = z
+  .object({
+    /** Gauss-Newton iterations at the finest level before giving up (MOTION_NOT_CONVERGED). */
+    maxIterations: z.number().int().min(1).max(200).default(30),
+    /** Stop when the update moves no brain voxel by more than this many mm. */
+    toleranceMm: z.number().positive().default(0.002),
+    /** Radius of the sphere that turns rotations into displacement for FD (Power et al. 2012). */
+    headRadiusMm: z.number().positive().default(50),
+  })
+  .strict();
+
+const temporalSchema = z
+  .object({
+    /** Volumes before z-scores are trusted; earlier TRs carry STATS_WARMING_UP. */
+    warmupVolumes: z.number().int().min(2).default(5),
+    /** Remove a running linear trend per voxel before z-scoring (scanner drift). */
+    detrend: z.boolean().default(true),
+  })
+  .strict();
+
+const pipelineSchema = z
+  .object({
+    /** Volumes at the start of a run that are discarded (not yet at steady state). */
+    dummyScans: z.number().int().min(0).default(0),
+    /** How many TRs a late volume may trail the newest one and still be put in order. */
+    reorderWindow: z.number().int().min(0).max(64).default(4),
+    /** Seconds from stimulus onset to the BOLD peak used to assign TRs to trials. */
+    hrfDelaySec: z.number().min(0).max(20).default(5),
+    /** Fraction of the robust maximum intensity above which a voxel counts as brain (automatic mask). */
+    autoMaskFraction: z.number().min(0.01).max(0.9).default(0.25),
+    motion: motionSchema.default(motionSchema.parse({})),
+    temporal: temporalSchema.default(temporalSchema.parse({})),
+  })
+  .strict();
+
+const watchSchema = z
+  .object({
+    /** Poll interval in ms; polling is always on because network shares send no file events (K03). */
+    pollMs: z.number().int().min(10).default(100),
+    /** A file that has not parsed completely after this many ms becomes a VOLUME_INCOMPLETE error record. */
+    incompleteDeadlineMs: z.number().int().min(100).default(10_000),
+    /** No new volume for this many ms raises SOURCE_STALLED. */
+    stallWarningMs: z.number().int().min(100).default(10_000),
+  })
+  .strict();
+
+const serverSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    /** 0 picks a free port (tests). */
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** Largest WebSocket message accepted, bytes; a 64x64x40 float32 volume is 640 kB. */
+    maxMessageBytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+    /** Records a client may lag behind before it is dropped to newest-only. */
+    clientQueueLimit: z.number().int().min(1).default(1024),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    /** Folder of real scans; the demo falls back to a synthetic session when it is missing. */
+    dataDir: z.string().default('../shared/data'),
+    /** Where every session is recorded (volumes, events, records). */
+    recordingsDir: z.string().default('recordings'),
+    /** Where uploaded and trained model bundles live. */
+    modelsDir: z.string().default('models'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** tfjs backend: auto picks the best that loads (node-gpu, node, wasm, cpu). */
+    computeBackend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    server: serverSchema.default(serverSchema.parse({})),
+    pipeline: pipelineSchema.default(pipelineSchema.parse({})),
+    watch: watchSchema.default(watchSchema.parse({})),
+  })
+  .strict();
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+export type PipelineConfig = Config['pipeline'];
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type ConfigOverrides = DeepPartial<z.infer<typeof configSchema>>;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' ? merge(b as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+/** BOLDSTREAM_PORT=9000 → {server: {port: 9000}}; only the settings people set from a shell. */
+function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
+  return {
+    dataDir: env.BOLDSTREAM_DATA_DIR,
+    recordingsDir: env.BOLDSTREAM_RECORDINGS_DIR,
+    modelsDir: env.BOLDSTREAM_MODELS_DIR,
+    logLevel: env.BOLDSTREAM_LOG_LEVEL,
+    computeBackend: env.BOLDSTREAM_BACKEND,
+    server: { host: env.BOLDSTREAM_HOST, port: num(env.BOLDSTREAM_PORT) },
+  };
+}
+
+/** Validates defaults + file + environment + overrides once; the result is frozen. */
+export function loadConfig(options: { file?: string; overrides?: ConfigOverrides; useEnvironment?: boolean } = {}): Config {
+  const env = options.useEnvironment === false ? {} : process.env;
+  const file = options.file ?? env.BOLDSTREAM_CONFIG;
+  let fromFile: Record<string, unknown> = {};
+  if (file) {
+    try {
+      fromFile = JSON.parse(readFileSync(path.resolve(file), 'utf8')) as Record<string, unknown>;
+    } catch (cause) {
+      throw new BoldstreamError('CONFIG_INVALID', `cannot read ${file}: ${(cause as Error).message}`, { cause });
+    }
+  }
+  const merged = merge(merge(fromFile, options.useEnvironment === false ? {} : fromEnvironment(env)), (options.overrides ?? {}) as Record<string, unknown>);
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new BoldstreamError('CONFIG_INVALID', detail);
+  }
+  return deepFreeze(parsed.data);
+}
+
+/** Defaults alone, for tests and library use. */
+export function defaultConfig(overrides: ConfigOverrides = {}): Config {
+  return loadConfig({ overrides, useEnvironment: false });
+}

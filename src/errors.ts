@@ -1,0 +1,135 @@
+/**
+ * The error catalogue: every error and warning boldstream can report, with a stable code.
+ *
+ * A code is part of the public contract (records, HTTP bodies, WebSocket close reasons), so codes are
+ * never renamed; `docs/errors.md` lists the same codes and a test keeps the two in step.
+ * `status` is the HTTP status when the error ends a request; `wsClose` is the WebSocket close code
+ * when the error ends a connection (4000–4999 is the range RFC 6455 leaves to applications).
+ */
+
+export interface CatalogueEntry {
+  /** Human-readable summary; details of one occurrence go into the error's message. */
+  readonly summary: string;
+  readonly status: number;
+  readonly wsClose: number;
+}
+
+const entry = (summary: string, status = 422, wsClose = 4400): CatalogueEntry => ({ summary, status, wsClose });
+
+export const catalogue = {
+  // Configuration and command line
+  CONFIG_INVALID: entry('configuration does not match its schema', 500, 1011),
+  CLI_USAGE: entry('command line is not understood', 400),
+  INPUT_NOT_FOUND: entry('input file or folder does not exist', 404),
+
+  // NIfTI
+  NIFTI_NOT_NIFTI: entry('file is not NIfTI-1 or NIfTI-2 (bad header size or magic)'),
+  NIFTI_TRUNCATED: entry('NIfTI file ends before its header or voxel data does'),
+  NIFTI_GZIP_CORRUPT: entry('gzip stream is truncated or corrupt'),
+  NIFTI_UNSUPPORTED_DATATYPE: entry('NIfTI datatype is not supported'),
+  NIFTI_BAD_DIMS: entry('NIfTI dimensions are invalid'),
+  NIFTI_BAD_AFFINE: entry('NIfTI header gives no usable voxel-to-world transform'),
+
+  // DICOM
+  DICOM_NOT_DICOM: entry('file is not DICOM'),
+  DICOM_TRUNCATED: entry('DICOM file ends inside an element or before its pixel data is complete'),
+  DICOM_MALFORMED: entry('DICOM element lengths or structure are invalid'),
+  DICOM_UNSUPPORTED_SOP_CLASS: entry('DICOM object is not a supported image type'),
+  DICOM_UNSUPPORTED_VENDOR: entry('DICOM from this manufacturer is not supported yet'),
+  DICOM_UNSUPPORTED_TRANSFER_SYNTAX: entry('DICOM transfer syntax (compression) is not supported'),
+  DICOM_MOSAIC_NO_SLICE_COUNT: entry('Siemens mosaic without a slice count in the CSA header or tag 0019,100A'),
+  DICOM_MISSING_GEOMETRY: entry('DICOM lacks the position, orientation or spacing needed for a voxel grid'),
+  DICOM_CSA_MALFORMED: entry('Siemens CSA header cannot be read'),
+
+  // Volumes on their way into a session
+  VOLUME_GRID_MISMATCH: entry('volume is on another voxel grid than the session reference'),
+  VOLUME_DUPLICATE: entry('volume was already received; the duplicate is dropped'),
+  VOLUME_MISSING: entry('no volume arrived for this TR'),
+  VOLUME_INCOMPLETE: entry('volume file never parsed completely before the deadline'),
+  VOLUME_NONFINITE: entry('volume holds NaN or infinite voxels; they are excluded'),
+  VOLUME_IGNORED: entry('file is not part of the selected series and is ignored'),
+  VOLUME_DUMMY: entry('volume is a dummy scan and is discarded'),
+  VOLUME_TR_OUT_OF_RANGE: entry('volume TR index is outside the accepted range'),
+  SOURCE_STALLED: entry('no volume has arrived for longer than the stall deadline'),
+  SOURCE_FAILED: entry('the volume source stopped with an error', 500, 1011),
+
+  // Header sanity (warnings)
+  HEADER_TR_UNITS: entry('repetition time in the header looks like milliseconds labelled as seconds'),
+  HEADER_TR_MISSING: entry('repetition time is missing or zero'),
+  HEADER_FORM_DISAGREE: entry('qform and sform disagree; sform is used'),
+
+  // Preprocessing
+  MOTION_NOT_CONVERGED: entry('motion correction did not converge'),
+  MOTION_SUSPICIOUS_ZERO: entry('motion estimate is exactly zero, which real data never gives'),
+  MOTION_LIMITED_DOF: entry('volume is too thin for 6-DOF registration; only in-plane motion is estimated'),
+  REFERENCE_POOR_FIT: entry('volume is very unlike the reference; the reference may be wrong'),
+  MASK_GRID_MISMATCH: entry('mask is not on the voxel grid of the run'),
+  MASK_EMPTY: entry('mask selects no voxel'),
+  STATS_WARMING_UP: entry('too few volumes yet for stable per-voxel statistics'),
+
+  // Decoding and models
+  MODEL_NOT_FOUND: entry('model bundle not found', 404),
+  MODEL_INVALID: entry('model bundle is invalid or incomplete'),
+  MODEL_GRID_MISMATCH: entry('model bundle was trained on another voxel grid'),
+  TRAIN_NO_DATA: entry('training found no labelled volumes'),
+  EVENTS_INVALID: entry('events table cannot be read'),
+
+  // Server, sessions and wire protocol
+  SESSION_NOT_FOUND: entry('session does not exist', 404, 4404),
+  SESSION_EXISTS: entry('a session with this id already exists', 409, 4409),
+  SESSION_NOT_PUSH: entry('session does not take pushed volumes', 409, 4409),
+  HTTP_BAD_REQUEST: entry('request body or parameters are invalid', 400, 4400),
+  WS_BAD_MESSAGE: entry('WebSocket message is malformed or of an unknown type', 400, 4400),
+  WS_MESSAGE_TOO_LARGE: entry('WebSocket message exceeds the size limit', 413, 4413),
+  WS_UNSUPPORTED_ENCODING: entry('requested wire encoding is not supported', 400, 4415),
+  PROTOCOL_VERSION: entry('client protocol version is not supported', 400, 4426),
+  PATH_OUTSIDE_DATA: entry('path is outside the configured data folders', 403, 4403),
+  INTERNAL: entry('unexpected internal error', 500, 1011),
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof catalogue;
+
+export interface ErrorBody {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/** The one error type boldstream throws on purpose; anything else is a bug and maps to INTERNAL. */
+export class BoldstreamError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+    super(detail ? `${catalogue[code].summary}: ${detail}` : catalogue[code].summary, options);
+    this.name = 'BoldstreamError';
+    this.code = code;
+  }
+
+  get status(): number {
+    return catalogue[this.code].status;
+  }
+
+  get wsClose(): number {
+    return catalogue[this.code].wsClose;
+  }
+
+  toJSON(): ErrorBody {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** Wraps anything thrown into a BoldstreamError so that records and responses always carry a code. */
+export function asBoldstreamError(thrown: unknown, fallback: ErrorCode = 'INTERNAL'): BoldstreamError {
+  if (thrown instanceof BoldstreamError) return thrown;
+  const detail = thrown instanceof Error ? thrown.message : String(thrown);
+  return new BoldstreamError(fallback, detail, { cause: thrown });
+}
+
+/** A warning travels in a record's `warnings` list; it never stops a volume. */
+export interface Warning {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export function warning(code: ErrorCode, detail?: string): Warning {
+  return { code, message: detail ? `${catalogue[code].summary}: ${detail}` : catalogue[code].summary };
+}

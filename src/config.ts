@@ -36,6 +36,8 @@ const pipelineSchema = z
     dummyScans: z.number().int().min(0).default(0),
     /** How many TRs a late volume may trail the newest one and still be put in order. */
     reorderWindow: z.number().int().min(0).max(64).default(4),
+    /** Longest a newer volume waits (ms) for a missing earlier one before that TR is reported missing. */
+    reorderWaitMs: z.number().int().min(0).default(500),
     /** Seconds from stimulus onset to the BOLD peak used to assign TRs to trials. */
     hrfDelaySec: z.number().min(0).max(20).default(5),
     /** Fraction of the robust maximum intensity above which a voxel counts as brain (automatic mask). */

@@ -29,6 +29,7 @@ export const catalogue = {
   NIFTI_UNSUPPORTED_DATATYPE: entry('NIfTI datatype is not supported'),
   NIFTI_BAD_DIMS: entry('NIfTI dimensions are invalid'),
   NIFTI_BAD_AFFINE: entry('NIfTI header gives no usable voxel-to-world transform'),
+  NIFTI_BAD_HEADER: entry('NIfTI header fields are invalid (data offset or sizes)'),
 
   // DICOM
   DICOM_NOT_DICOM: entry('file is not DICOM'),
@@ -50,13 +51,20 @@ export const catalogue = {
   VOLUME_IGNORED: entry('file is not part of the selected series and is ignored'),
   VOLUME_DUMMY: entry('volume is a dummy scan and is discarded'),
   VOLUME_TR_OUT_OF_RANGE: entry('volume TR index is outside the accepted range'),
+  VOLUME_TOO_LATE: entry('volume arrived after its TR was already reported missing; it is dropped'),
+  RUN_JOINED_LATE: entry('the first volume seen is not the start of the run; earlier TRs are not reported'),
   SOURCE_STALLED: entry('no volume has arrived for longer than the stall deadline'),
   SOURCE_FAILED: entry('the volume source stopped with an error', 500, 1011),
 
   // Header sanity (warnings)
   HEADER_TR_UNITS: entry('repetition time in the header looks like milliseconds labelled as seconds'),
   HEADER_TR_MISSING: entry('repetition time is missing or zero'),
+  CLOCK_DISAGREES: entry('scanner acquisition time disagrees with TR index times repetition time'),
   HEADER_FORM_DISAGREE: entry('qform and sform disagree; sform is used'),
+  HEADER_FORM_INVALID: entry('a qform or sform whose code is set is unusable or has an unknown code; the next form in the rule is used'),
+  HEADER_QUATERNION_NONUNIT: entry('qform quaternion is longer than 1 and was normalised'),
+  HEADER_NO_ORIENTATION: entry('header has no usable qform or sform; orientation is guessed from voxel sizes (Analyze convention)'),
+  BIDS_TR_DISAGREE: entry('RepetitionTime in the BIDS sidecar disagrees with the NIfTI header; the sidecar is used'),
 
   // Preprocessing
   MOTION_NOT_CONVERGED: entry('motion correction did not converge'),
@@ -72,7 +80,9 @@ export const catalogue = {
   MODEL_INVALID: entry('model bundle is invalid or incomplete'),
   MODEL_GRID_MISMATCH: entry('model bundle was trained on another voxel grid'),
   TRAIN_NO_DATA: entry('training found no labelled volumes'),
+  TRAIN_INVALID: entry('training data cannot be used (shape, labels, runs or non-finite values)'),
   EVENTS_INVALID: entry('events table cannot be read'),
+  BIDS_SIDECAR_INVALID: entry('BIDS sidecar JSON cannot be read or has an invalid field'),
 
   // Server, sessions and wire protocol
   SESSION_NOT_FOUND: entry('session does not exist', 404, 4404),

@@ -1,0 +1,84 @@
+import { map } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { BoldstreamError, type Warning } from '../../src/errors.js';
+import type { SourceItem } from '../../src/ingest/sources/source.js';
+import type { PipelineItem } from '../../src/pipeline/context.js';
+import { sequenceVolumes } from '../../src/pipeline/sequence-volumes.js';
+import { volumeItem } from '../helpers/volumes.js';
+
+const label = (item: PipelineItem): string => (item.kind === 'tr' ? `v${item.ctx.tr}` : `${item.record.error.code === 'VOLUME_MISSING' ? 'gap' : 'err'}${item.record.tr}`);
+
+function run(marble: string, values: Record<string, SourceItem>, expected: string, expectedValues: Record<string, string>, options = { window: 2, waitMs: 5, dummyScans: 0 }): Warning[] {
+  const notices: Warning[] = [];
+  new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+    const out = cold(marble, values).pipe(sequenceVolumes({ ...options, onNotice: (w) => notices.push(w) }), map(label));
+    expectObservable(out).toBe(expected, expectedValues);
+  });
+  return notices;
+}
+
+describe('sequenceVolumes', () => {
+  it('passes volumes that arrive in order straight through', () => {
+    run('a-b-c|', { a: volumeItem(0), b: volumeItem(1), c: volumeItem(2) }, 'a-b-c|', { a: 'v0', b: 'v1', c: 'v2' });
+  });
+
+  it('K13 puts out-of-order arrivals back in order without waiting for more than the late one', () => {
+    run('b-a---c|', { a: volumeItem(0), b: volumeItem(1), c: volumeItem(2) }, '--(ab)c|', { a: 'v0', b: 'v1', c: 'v2' });
+  });
+
+  it('K14 a missing volume becomes a gap record after the wait, and later TRs keep their index', () => {
+    // TR 1 never comes; TR 2 waits 5 frames, then 1 is declared missing.
+    run('a-c--------d|', { a: volumeItem(0), c: volumeItem(2), d: volumeItem(3) }, 'a------(gc)d|', { a: 'v0', g: 'gap1', c: 'v2', d: 'v3' });
+  });
+
+  it('K14 a missing volume is declared as soon as `window` newer volumes have come', () => {
+    run('a-(cd)--|', { a: volumeItem(0), c: volumeItem(2), d: volumeItem(3) }, 'a-(gcd)-|', { a: 'v0', g: 'gap1', c: 'v2', d: 'v3' });
+  });
+
+  it('K12 an exact duplicate is dropped once with a warning on the next record', () => {
+    const notices = run('a-b-a-c|', { a: volumeItem(0), b: volumeItem(1), c: volumeItem(2) }, 'a-b---c|', { a: 'v0', b: 'v1', c: 'v2' });
+    expect(notices.map((n) => n.code)).toEqual(['VOLUME_DUPLICATE']);
+  });
+
+  it('K12 another image with a repeated index keeps the first one', () => {
+    const notices = run('a-x-b|', { a: volumeItem(0), x: volumeItem(0, { instance: 'other' }), b: volumeItem(1) }, 'a---b|', { a: 'v0', b: 'v1' });
+    expect(notices[0]?.message).toMatch(/another image/);
+  });
+
+  it('a volume arriving after its TR was reported missing is dropped, never re-emitted out of order', () => {
+    const notices = run('a-c--------b-|', { a: volumeItem(0), b: volumeItem(1), c: volumeItem(2) }, 'a------(gc)--|', { a: 'v0', g: 'gap1', c: 'v2' });
+    expect(notices.map((n) => n.code)).toEqual(['VOLUME_TOO_LATE']);
+  });
+
+  it('K24 dummy scans are discarded by index and TR indices are not renumbered', () => {
+    run('a-b-c|', { a: volumeItem(0), b: volumeItem(1), c: volumeItem(2) }, '----c|', { c: 'v2' }, { window: 2, waitMs: 5, dummyScans: 2 });
+  });
+
+  it('K04 volumes of another series are ignored', () => {
+    const notices = run('a-x-b|', { a: volumeItem(0), x: volumeItem(1, { series: 'other' }), b: volumeItem(1) }, 'a---b|', { a: 'v0', b: 'v1' });
+    expect(notices.map((n) => n.code)).toEqual(['VOLUME_IGNORED']);
+  });
+
+  it('a problem with a known TR takes its slot as an error record; one without a TR is a warning', () => {
+    const bad: SourceItem = { kind: 'problem', tr: 1, error: new BoldstreamError('DICOM_TRUNCATED', 'x.dcm') };
+    const unknown: SourceItem = { kind: 'problem', tr: null, error: new BoldstreamError('DICOM_NOT_DICOM', 'notes.txt') };
+    let seen: PipelineItem[] = [];
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+      const out = cold('a-u-b-c|', { a: volumeItem(0), u: unknown, b: bad, c: volumeItem(2) }).pipe(sequenceVolumes({ window: 2, waitMs: 5, dummyScans: 0 }));
+      expectObservable(out.pipe(map(label))).toBe('a---e-c|', { a: 'v0', e: 'err1', c: 'v2' });
+      out.subscribe((item) => (seen = [...seen, item]));
+    });
+    const failed = seen.find((i) => i.kind === 'failed');
+    expect(failed?.kind === 'failed' && failed.record.warnings?.map((w) => w.code)).toEqual(['DICOM_NOT_DICOM']);
+  });
+
+  it('a run joined late starts where it was joined', () => {
+    const notices = run('a-b|', { a: volumeItem(40), b: volumeItem(41) }, 'a-b|', { a: 'v40', b: 'v41' });
+    expect(notices.map((n) => n.code)).toEqual(['RUN_JOINED_LATE']);
+  });
+
+  it('flushes what is pending when the source completes, with gaps in between', () => {
+    run('a-(c|)', { a: volumeItem(0), c: volumeItem(2) }, 'a-(gc|)', { a: 'v0', g: 'gap1', c: 'v2' });
+  });
+});

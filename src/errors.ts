@@ -21,6 +21,7 @@ export const catalogue = {
   CONFIG_INVALID: entry('configuration does not match its schema', 500, 1011),
   CLI_USAGE: entry('command line is not understood', 400),
   INPUT_NOT_FOUND: entry('input file or folder does not exist', 404),
+  OUTPUT_NOT_WRITABLE: entry('output file cannot be written', 500, 1011),
 
   // NIfTI
   NIFTI_NOT_NIFTI: entry('file is not NIfTI-1 or NIfTI-2 (bad header size or magic)'),
@@ -41,9 +42,14 @@ export const catalogue = {
   DICOM_MOSAIC_NO_SLICE_COUNT: entry('Siemens mosaic without a slice count in the CSA header or tag 0019,100A'),
   DICOM_MISSING_GEOMETRY: entry('DICOM lacks the position, orientation or spacing needed for a voxel grid'),
   DICOM_CSA_MALFORMED: entry('Siemens CSA header cannot be read'),
+  DICOM_NO_PIXEL_DATA: entry('DICOM object is complete but holds no pixel data'),
+  DICOM_NOT_MOSAIC: entry('DICOM image is a single slice, not a Siemens mosaic; per-slice assembly is not supported yet'),
+  DICOM_MOSAIC_INCONSISTENT: entry('Siemens mosaic dimensions do not divide into whole slice tiles'),
+  DICOM_HEADER_DISAGREE: entry('DICOM header fields disagree; the value that fits the image is used'),
 
   // Volumes on their way into a session
   VOLUME_GRID_MISMATCH: entry('volume is on another voxel grid than the session reference'),
+  VOLUME_INVALID: entry('pushed volume is malformed (dims, spacing, affine, dtype or data length)'),
   VOLUME_DUPLICATE: entry('volume was already received; the duplicate is dropped'),
   VOLUME_MISSING: entry('no volume arrived for this TR'),
   VOLUME_INCOMPLETE: entry('volume file never parsed completely before the deadline'),
@@ -94,6 +100,17 @@ export const catalogue = {
   WS_UNSUPPORTED_ENCODING: entry('requested wire encoding is not supported', 400, 4415),
   PROTOCOL_VERSION: entry('client protocol version is not supported', 400, 4426),
   PATH_OUTSIDE_DATA: entry('path is outside the configured data folders', 403, 4403),
+  HTTP_NOT_FOUND: entry('no such route', 404, 4404),
+  HTTP_BODY_TOO_LARGE: entry('request body exceeds the size limit', 413, 4413),
+  WS_CLIENT_TOO_SLOW: entry('client fell too far behind; records are never skipped, so it is disconnected', 503, 4503),
+  WS_RATE_LIMITED: entry('client sends messages faster than allowed', 429, 4429),
+
+  // Session recordings
+  RECORDING_TRUNCATED: entry('recording ends in a torn entry (a crash mid-write); reading stops at the last complete one'),
+  RECORDING_INVALID: entry('folder is not a readable session recording'),
+  RECORDING_FAILED: entry('session recording could not be written', 500, 1011),
+
+  // Anything else is a bug
   INTERNAL: entry('unexpected internal error', 500, 1011),
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -61,6 +61,8 @@ export const catalogue = {
   RUN_JOINED_LATE: entry('the first volume seen is not the start of the run; earlier TRs are not reported'),
   SOURCE_STALLED: entry('no volume has arrived for longer than the stall deadline'),
   SOURCE_FAILED: entry('the volume source stopped with an error', 500, 1011),
+  SOURCE_UNREADABLE: entry('the watched folder cannot be listed (a network share gone?); polling goes on'),
+  VOLUME_ORDER_BY_ARRIVAL: entry('these files carry no volume index (single-volume NIfTI); volumes are numbered in order of arrival'),
 
   // Header sanity (warnings)
   HEADER_TR_UNITS: entry('repetition time in the header looks like milliseconds labelled as seconds'),

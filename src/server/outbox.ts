@@ -1,0 +1,129 @@
+/**
+ * A client's bounded outgoing queue in front of its socket.
+ *
+ * Frames go straight to the socket while its own buffer (ws `bufferedAmount`) is below a high-water
+ * mark; beyond it they wait here, and they move on as the socket reports frames written. Nothing is
+ * ever dropped for a client that stays connected: when more than `queueLimit` frames wait, the client
+ * is too slow to follow the session, and the owner is told to disconnect it (the pipeline never waits
+ * for a client).
+ */
+import type { WireFrame } from './codec.js';
+
+/** The part of a ws WebSocket the outbox needs (tests pass a fake that stops reading). */
+export interface SocketLike {
+  readonly bufferedAmount: number;
+  send(data: WireFrame, cb: (error?: Error) => void): void;
+}
+
+export interface OutboxOptions {
+  /** Frames that may wait beyond the socket buffer (config.server.clientQueueLimit). */
+  readonly queueLimit: number;
+  /** Bytes the socket may hold before frames wait here. */
+  readonly highWaterBytes: number;
+  /** Called once when the queue overflows or the socket fails a write; the owner closes the connection. */
+  readonly onFail: (reason: 'overflow' | 'socket') => void;
+}
+
+/** When the socket is full for a reason we did not cause (no write of ours pending), look again after this. */
+const RETRY_MS = 20;
+
+export class Outbox {
+  private queue: WireFrame[] = [];
+  private inFlight = 0;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+  private waiters: Array<() => void> = [];
+  private pumping = false;
+  private again = false;
+
+  constructor(
+    private readonly socket: SocketLike,
+    private readonly options: OutboxOptions,
+  ) {}
+
+  /** Frames waiting beyond the socket buffer. */
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  /** Queues a frame; false when the outbox is closed or has just overflowed. */
+  push(frame: WireFrame): boolean {
+    if (this.closed) return false;
+    this.queue.push(frame);
+    if (this.queue.length > this.options.queueLimit) {
+      this.close();
+      this.options.onFail('overflow');
+      return false;
+    }
+    this.pump();
+    return true;
+  }
+
+  /** Resolves once the backlog is down to a quarter of the limit, or the outbox is closed (catch-up paces itself on it). */
+  drained(): Promise<void> {
+    if (this.closed || this.queue.length <= this.lowWater()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.queue = [];
+    if (this.retry) clearTimeout(this.retry);
+    this.wake();
+  }
+
+  private lowWater(): number {
+    return Math.floor(this.options.queueLimit / 4);
+  }
+
+  private pump(): void {
+    // A socket may call back synchronously (tests do); the flag keeps that from nesting pumps.
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    do {
+      this.again = false;
+      this.drain();
+    } while (this.again);
+    this.pumping = false;
+    if (!this.closed && this.queue.length > 0 && this.inFlight === 0 && !this.retry) {
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        this.pump();
+      }, RETRY_MS);
+      this.retry.unref();
+    }
+    if (this.queue.length <= this.lowWater()) this.wake();
+  }
+
+  private drain(): void {
+    while (!this.closed && this.queue.length > 0 && this.socket.bufferedAmount < this.options.highWaterBytes) {
+      const frame = this.queue.shift()!;
+      this.inFlight++;
+      try {
+        this.socket.send(frame, (error) => this.sent(error));
+      } catch {
+        this.sent(new Error('socket refused the frame'));
+      }
+    }
+  }
+
+  private sent(error: Error | undefined): void {
+    this.inFlight--;
+    if (this.closed) return;
+    if (error) {
+      this.close();
+      this.options.onFail('socket');
+      return;
+    }
+    this.pump();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

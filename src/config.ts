@@ -27,6 +27,8 @@ const temporalSchema = z
     warmupVolumes: z.number().int().min(2).default(5),
     /** Remove a running linear trend per voxel before z-scoring (scanner drift). */
     detrend: z.boolean().default(true),
+    /** Decoder features in percent signal change use the mean of samples older than this many volumes. */
+    baselineLagVolumes: z.number().int().min(0).max(200).default(10),
   })
   .strict();
 

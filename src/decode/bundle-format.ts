@@ -59,6 +59,10 @@ export const bundleJsonSchema = z.object({
   }),
   strength: finite.positive(),
   hrfDelaySec: finite.min(0),
+  /** How each voxel's value becomes a feature before standardisation (preprocess/temporal.ts). */
+  features: z.enum(['psc', 'z', 'detrended-z']),
+  /** psc baseline: the mean of samples older than this many volumes. */
+  baselineLagVolumes: count,
   training: z.object({
     runs: z.array(z.string()),
     samplesPerLabel: z.record(z.string(), count),

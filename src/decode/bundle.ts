@@ -16,6 +16,7 @@ import type { VoxelGrid } from '../volume.js';
 import { ARRAY_NAMES, type ArrayName, BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BUNDLE_JSON, type BundleJson, consistency, formatBundleJson, parseBundleJson } from './bundle-format.js';
 import type { CrossValidationReport } from './crossval.js';
 import type { MethodName, ScoreKind } from './methods.js';
+import type { FeatureTransform } from '../preprocess/temporal.js';
 
 export const WEIGHTS_FILE = 'weights.f32';
 
@@ -44,6 +45,10 @@ export interface ModelBundle {
   readonly featureStd: Float32Array;
   readonly strength: number;
   readonly hrfDelaySec: number;
+  /** The temporal transform that made the training features; the session makes the same at run time. */
+  readonly features: FeatureTransform;
+  /** For 'psc': the baseline leaves out the newest this-many volumes. */
+  readonly baselineLagVolumes: number;
   readonly training: TrainingMetadata;
 }
 
@@ -79,6 +84,8 @@ function describe(bundle: ModelBundle): BundleJson {
     },
     strength: bundle.strength,
     hrfDelaySec: bundle.hrfDelaySec,
+    features: bundle.features,
+    baselineLagVolumes: bundle.baselineLagVolumes,
     training: { ...bundle.training, runs: [...bundle.training.runs], samplesPerLabel: { ...bundle.training.samplesPerLabel } },
   };
 }
@@ -150,6 +157,8 @@ export function bundleFromFiles(files: Readonly<Record<string, Uint8Array>>): Mo
     featureStd: arrays.featureStd,
     strength: json.strength,
     hrfDelaySec: json.hrfDelaySec,
+    features: json.features,
+    baselineLagVolumes: json.baselineLagVolumes,
     training: json.training,
   };
 }

@@ -4,6 +4,7 @@
  */
 import { BoldstreamError } from '../errors.js';
 import { version } from '../version.js';
+import type { FeatureTransform } from '../preprocess/temporal.js';
 import type { VoxelGrid } from '../volume.js';
 import type { ModelBundle } from './bundle.js';
 import { type CrossValidationReport, crossValidate } from './crossval.js';
@@ -114,6 +115,9 @@ export interface BundleContext {
   readonly voxelIndices: ArrayLike<number>;
   readonly grid: Pick<VoxelGrid, 'dims' | 'affine'>;
   readonly hrfDelaySec: number;
+  /** The temporal transform of the training features. */
+  readonly features: FeatureTransform;
+  readonly baselineLagVolumes: number;
   /** Mask file name recorded in bundle.json; the caller writes the file. Default mask.nii.gz. */
   readonly mask?: string | null;
   readonly createdAt?: Date;
@@ -137,6 +141,8 @@ export function bundleFromTraining(trained: TrainedClassifier, context: BundleCo
     featureStd: Float32Array.from(trained.featureStd),
     strength: trained.strength,
     hrfDelaySec: context.hrfDelaySec,
+    features: context.features,
+    baselineLagVolumes: context.baselineLagVolumes,
     training: {
       runs: trained.runs,
       samplesPerLabel: trained.samplesPerLabel,

@@ -13,13 +13,28 @@
  *
  * A voxel whose residual variance is zero (constant, or not enough samples) gives 0, never NaN (K23);
  * a non-finite sample is skipped for that voxel and gives 0.
+ *
+ * The same sums give the other feature transforms a decoder may have been trained on (`transform`):
+ * percent signal change against a baseline ('psc'), the running z-score without detrending ('z'), or
+ * the detrended one ('detrended-z'). The psc baseline is the mean of the samples older than
+ * `baselineLag` volumes: a running mean that includes the block being decoded is pulled towards that
+ * block's own response and shrinks it. On the Haxby runs (docs/decoding.md) a running linear trend
+ * absorbs even more of each long block (the newest sample has the highest leverage on the line), so
+ * decoders default to the lagged psc, while the ROI signal keeps the detrended z-score that
+ * neurofeedback users expect.
  */
+
+/** How the features of a decoder are made from the running sums (stored in the model bundle). */
+export type FeatureTransform = 'psc' | 'z' | 'detrended-z';
+export const featureTransforms: readonly FeatureTransform[] = ['psc', 'z', 'detrended-z'];
 
 export interface TemporalOptions {
   /** Remove a running linear trend before z-scoring. */
   detrend: boolean;
   /** Samples a voxel needs before its z-score is reported; earlier ones give 0. */
   warmupVolumes: number;
+  /** psc baseline leaves out the newest this-many volumes (0: every sample so far). */
+  baselineLag?: number;
 }
 
 export interface TemporalStep {
@@ -42,7 +57,13 @@ export class RunningNormaliser {
   private readonly sty: Float64Array;
   private readonly syy: Float64Array;
   private readonly origin: Float64Array;
+  /** The newest finite sample of each voxel, relative to its origin (NaN when the newest was not finite). */
+  private readonly last: Float64Array;
+  /** The newest `baselineLag` samples of each voxel (relative to origin, NaN when skipped), a ring. */
+  private readonly recent: Float64Array;
+  private readonly lag: number;
   private t0: number | null = null;
+  private lastT = 0;
   private samples = 0;
 
   constructor(
@@ -56,6 +77,9 @@ export class RunningNormaliser {
     this.sty = new Float64Array(voxels);
     this.syy = new Float64Array(voxels);
     this.origin = new Float64Array(voxels).fill(Number.NaN);
+    this.last = new Float64Array(voxels).fill(Number.NaN);
+    this.lag = Math.max(0, Math.floor(options.baselineLag ?? 0));
+    this.recent = new Float64Array(this.lag * voxels).fill(Number.NaN);
   }
 
   /** Volumes taken so far (gaps do not count). */
@@ -74,16 +98,21 @@ export class RunningNormaliser {
     this.samples++;
     const warmingUp = this.samples < this.options.warmupVolumes;
     const detrend = this.options.detrend;
+    const ring = this.lag > 0 ? ((this.samples - 1) % this.lag) * this.voxels : -1;
     let nonfinite = 0;
     for (let v = 0; v < this.voxels; v++) {
       const raw = values[v]!;
       if (!Number.isFinite(raw)) {
         nonfinite++;
         out[v] = 0;
+        this.last[v] = Number.NaN;
+        if (ring >= 0) this.recent[ring + v] = Number.NaN;
         continue;
       }
       if (Number.isNaN(this.origin[v]!)) this.origin[v] = raw;
       const y = raw - this.origin[v]!;
+      this.last[v] = y;
+      if (ring >= 0) this.recent[ring + v] = y;
       const n = ++this.n[v]!;
       const st = (this.st[v]! += tt);
       const stt = (this.stt[v]! += tt * tt);
@@ -92,7 +121,45 @@ export class RunningNormaliser {
       const syy = (this.syy[v]! += y * y);
       out[v] = warmingUp ? 0 : zOf(y, tt, n, st, stt, sy, sty, syy, detrend, raw);
     }
+    this.lastT = tt;
     return { z: out, warmingUp, nonfinite };
+  }
+
+  /**
+   * The newest sample of the voxels at `positions`, transformed as a decoder expects. Percent signal
+   * change needs no warm-up (the mean of one sample is the sample); the z-scores do.
+   */
+  transform(mode: FeatureTransform, positions: Uint32Array, out: Float32Array = new Float32Array(positions.length)): Float32Array {
+    const warmingUp = this.samples < this.options.warmupVolumes;
+    for (let f = 0; f < positions.length; f++) {
+      const v = positions[f]!;
+      const y = this.last[v]!;
+      const n = this.n[v]!;
+      if (!Number.isFinite(y) || n === 0) {
+        out[f] = 0;
+        continue;
+      }
+      if (mode === 'psc') {
+        const baseline = this.origin[v]! + this.baselineOf(v);
+        out[f] = baseline > 0 ? (100 * (y + this.origin[v]! - baseline)) / baseline : 0;
+      } else {
+        const raw = y + this.origin[v]!;
+        out[f] = warmingUp ? 0 : zOf(y, this.lastT, n, this.st[v]!, this.stt[v]!, this.sy[v]!, this.sty[v]!, this.syy[v]!, mode === 'detrended-z', raw);
+      }
+    }
+    return out;
+  }
+
+  /** Mean of the voxel's samples older than the lag (relative to origin); all of them early in a run. */
+  private baselineOf(v: number): number {
+    let sum = this.sy[v]!;
+    let n = this.n[v]!;
+    for (let r = 0; r < this.lag; r++) {
+      const y = this.recent[r * this.voxels + v]!;
+      if (Number.isFinite(y)) (sum -= y, n--);
+    }
+    // Three old samples make a usable baseline; before that, everything seen so far.
+    return n >= 3 ? sum / n : this.sy[v]! / this.n[v]!;
   }
 }
 

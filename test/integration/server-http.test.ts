@@ -23,6 +23,8 @@ const bundle: ModelBundle = {
   featureStd: new Float32Array(3).fill(1),
   strength: 1,
   hrfDelaySec: 5,
+  features: 'psc',
+  baselineLagVolumes: 10,
   training: { runs: ['run-1'], samplesPerLabel: { face: 10, house: 10 }, createdAt: new Date().toISOString(), software: { name: 'boldstream', version: '0.1.0' }, crossValidation: null },
 };
 

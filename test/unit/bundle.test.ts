@@ -26,7 +26,7 @@ function trainedBundle(method: 'ridge' | 'logistic'): ModelBundle {
   const trained = trainClassifier({ features: set.features, labels: set.labels, runs: set.runs }, { method, strengths: [1, 10, 100] });
   // Every 7th voxel of the 800 in the grid, in a scrambled order: order must survive the trip.
   const voxelIndices = Array.from({ length: 30 }, (_, j) => ((j * 11) % 30) * 7 + 3);
-  return bundleFromTraining(trained, { voxelIndices, grid, hrfDelaySec: 5, createdAt: new Date('2024-05-01T12:00:00.000Z') });
+  return bundleFromTraining(trained, { voxelIndices, grid, hrfDelaySec: 5, features: 'psc', baselineLagVolumes: 10, createdAt: new Date('2024-05-01T12:00:00.000Z') });
 }
 
 function codeOf(f: () => unknown): ErrorCode | 'none' | 'other' {

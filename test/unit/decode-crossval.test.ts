@@ -82,7 +82,7 @@ describe('leave-one-run-out cross-validation', () => {
 
     const newRunAccuracy = strengths.map((strength) => {
       const trained = trainClassifier({ features: train, labels: trainLabels, runs: trainRuns }, { strength, labelOrder: labels });
-      const decoder = new LinearDecoder(bundleFromTraining(trained, { voxelIndices: Array.from({ length: p }, (_, j) => j), grid: { dims: [p, 1, 1], affine: identity4() }, hrfDelaySec: 5 }));
+      const decoder = new LinearDecoder(bundleFromTraining(trained, { voxelIndices: Array.from({ length: p }, (_, j) => j), grid: { dims: [p, 1, 1], affine: identity4() }, hrfDelaySec: 5, features: 'psc', baselineLagVolumes: 10 }));
       let correct = 0;
       let total = 0;
       set.runs.forEach((run, i) => {
@@ -134,7 +134,7 @@ describe('training a classifier', () => {
       { features: featureMatrix(data, rows.length, p), labels: rows.map((i) => labelsUsed[i]!), runs: rows.map((i) => set.runs[i]!) },
       { method },
     );
-    const decoder = new LinearDecoder(bundleFromTraining(trained, { voxelIndices: Array.from({ length: p }, (_, j) => j), grid: { dims: [p, 1, 1], affine: identity4() }, hrfDelaySec: 5 }));
+    const decoder = new LinearDecoder(bundleFromTraining(trained, { voxelIndices: Array.from({ length: p }, (_, j) => j), grid: { dims: [p, 1, 1], affine: identity4() }, hrfDelaySec: 5, features: 'psc', baselineLagVolumes: 10 }));
     let correct = 0;
     let total = 0;
     set.runs.forEach((run, i) => {

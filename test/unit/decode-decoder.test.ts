@@ -24,6 +24,8 @@ function handBundle(method: 'ridge' | 'logistic', bias = [0, 0.5, -1]): ModelBun
     featureStd: Float32Array.from([2, 4]),
     strength: 1,
     hrfDelaySec: 5,
+    features: 'psc',
+    baselineLagVolumes: 10,
     training: { runs: ['01'], samplesPerLabel: {}, createdAt: '2024-01-01T00:00:00.000Z', software: { name: 'boldstream', version: '0' }, crossValidation: null },
   };
 }

@@ -61,7 +61,7 @@ describe('decoding Haxby 2001 object categories', () => {
     expect(cv.meanAccuracy).toBeGreaterThan(0.35);
 
     const grid = { dims: head.dims, affine: fromRows(head.affine) };
-    const bundle = bundleFromFiles(bundleFiles(bundleFromTraining(trained, { voxelIndices: head.indices, grid, hrfDelaySec: 5 })));
+    const bundle = bundleFromFiles(bundleFiles(bundleFromTraining(trained, { voxelIndices: head.indices, grid, hrfDelaySec: 5, features: 'psc', baselineLagVolumes: 10 })));
     assertBundleGrid(bundle, grid);
     const decoder = new LinearDecoder(bundle);
     const trials = new TrialAccumulator({ labels: bundle.labels, scoreKind: bundle.scoreKind, hrfDelaySec: bundle.hrfDelaySec, events: events[9] });

@@ -1,0 +1,72 @@
+/**
+ * Network push: a scanner-side client sends volumes over the WebSocket (VolumePush in the proto).
+ * A push that cannot become a volume is an error record for the TR it names, never a dropped socket
+ * for the whole session (the gateway closes only connections whose messages do not parse at all).
+ */
+import { Observable, Subject } from 'rxjs';
+import { BoldstreamError } from '../../errors.js';
+import type { VolumePush } from '../../generated/boldstream.js';
+import { fromRows } from '../../geometry/mat4.js';
+import type { Volume } from '../../volume.js';
+import type { SourceDescription, SourceItem, VolumeSource } from './source.js';
+
+const BYTES: Record<string, number> = { float32: 4, int16: 2, uint16: 2 };
+/** A 256³ volume is far beyond any fMRI run; the cap keeps a bad header from allocating gigabytes. */
+const MAX_VOXELS = 256 * 256 * 256;
+
+export function volumeFromPush(push: VolumePush, receivedAt: number, series: string): Volume {
+  const fail = (detail: string): never => {
+    throw new BoldstreamError('VOLUME_INVALID', `pushed TR ${push.index}: ${detail}`);
+  };
+  const dims = push.dims;
+  if (dims.length !== 3 || dims.some((d) => !Number.isInteger(d) || d < 1)) fail('dims must be three positive integers');
+  const n = dims[0]! * dims[1]! * dims[2]!;
+  if (n > MAX_VOXELS) fail(`${n} voxels is more than ${MAX_VOXELS}`);
+  if (push.voxelSize.length !== 3 || push.voxelSize.some((v) => !(v > 0) || !Number.isFinite(v))) fail('voxelSize must be three positive numbers');
+  if (push.affine.length !== 16 || push.affine.some((v) => !Number.isFinite(v))) fail('affine must be 16 finite numbers');
+  const width = BYTES[push.dtype];
+  if (!width) fail(`dtype ${push.dtype} is not float32, int16 or uint16`);
+  if (push.data.byteLength !== n * width!) fail(`data holds ${push.data.byteLength} bytes, ${n * width!} expected`);
+  const view = new DataView(push.data.buffer, push.data.byteOffset, push.data.byteLength);
+  const data = new Float32Array(n);
+  // Little-endian by the protocol's definition, whatever the machine is.
+  if (push.dtype === 'float32') for (let i = 0; i < n; i++) data[i] = view.getFloat32(i * 4, true);
+  else if (push.dtype === 'int16') for (let i = 0; i < n; i++) data[i] = view.getInt16(i * 2, true);
+  else for (let i = 0; i < n; i++) data[i] = view.getUint16(i * 2, true);
+  const rows = [0, 1, 2, 3].map((r) => push.affine.slice(r * 4, r * 4 + 4));
+  return {
+    identity: { series, index: push.index },
+    grid: { dims: [dims[0]!, dims[1]!, dims[2]!], voxelSize: [push.voxelSize[0]!, push.voxelSize[1]!, push.voxelSize[2]!], affine: fromRows(rows) },
+    data,
+    acquisitionTime: push.acquisitionTime ?? null,
+    receivedAt,
+    repetitionTime: push.repetitionTime ?? null,
+    warnings: [],
+  };
+}
+
+export class PushSource implements VolumeSource {
+  readonly description: SourceDescription;
+  private readonly incoming = new Subject<SourceItem>();
+
+  constructor(private readonly sessionId: string, repetitionTime: number | null = null) {
+    this.description = { kind: 'push', from: `push:${sessionId}`, repetitionTime };
+  }
+
+  items(): Observable<SourceItem> {
+    return this.incoming.asObservable();
+  }
+
+  push(message: VolumePush): void {
+    const receivedAt = Date.now();
+    try {
+      this.incoming.next({ kind: 'volume', volume: volumeFromPush(message, receivedAt, `push:${this.sessionId}`) });
+    } catch (error) {
+      this.incoming.next({ kind: 'problem', tr: Number.isInteger(message.index) ? message.index : null, error: error as BoldstreamError });
+    }
+  }
+
+  end(): void {
+    this.incoming.complete();
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Replay sources: a 4D NIfTI (or BIDS `_bold` run), a folder of DICOM files, or a session recording,
+ * streamed at TR pace (`speed` 1), faster (`speed` 10), or as fast as possible (`speed` 0).
+ *
+ * What a replay emits is what a live export would have delivered, in the order the scanner made it;
+ * sequencing, duplicates and gaps are then decided by the same operator as live (invariant 8).
+ */
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Observable } from 'rxjs';
+import { BoldstreamError, asBoldstreamError, warning } from '../../errors.js';
+import { describeBoldRun } from '../bids/index.js';
+import { isProbablyDicom, readDicom, type DicomVolume } from '../dicom/index.js';
+import { readNifti } from '../nifti/index.js';
+import { openRecording, type RecordedEvent } from '../../record/index.js';
+import { paced, type TimedItem } from './pace.js';
+import type { SourceDescription, SourceItem, VolumeSource } from './source.js';
+
+export interface ReplayOptions {
+  /** Multiple of real time; 0 = as fast as possible. */
+  readonly speed: number;
+  /** DICOM folders: the series to take (default: the one with most volumes). */
+  readonly seriesNumber?: number;
+  /** Seconds; overrides the header or sidecar. */
+  readonly repetitionTime?: number | null;
+  /** Recordings: called with each recorded event just before the first volume that came after it live. */
+  readonly onRecordedEvent?: (event: RecordedEvent) => void;
+}
+
+class ReplaySource implements VolumeSource {
+  constructor(
+    readonly description: SourceDescription,
+    private readonly timed: () => AsyncIterable<TimedItem> | Iterable<TimedItem>,
+    private readonly speed: number,
+  ) {}
+
+  items(): Observable<SourceItem> {
+    return paced(this.timed(), this.speed);
+  }
+}
+
+async function niftiReplay(file: string, options: ReplayOptions): Promise<VolumeSource> {
+  const run = await describeBoldRun(file).catch(() => null);
+  const image = readNifti(new Uint8Array(await readFile(file)), path.basename(file));
+  const tr = options.repetitionTime ?? run?.repetitionTime ?? image.repetitionTime;
+  const series = `nifti:${path.basename(file)}`;
+  const warnings = [...(run?.warnings ?? image.warnings)];
+  const items: TimedItem[] = Array.from({ length: image.frames }, (_, t) => ({
+    at: t * (tr ?? 1),
+    make: (receivedAt) => ({
+      kind: 'volume',
+      volume: {
+        identity: { series, index: t },
+        grid: image.grid,
+        data: image.frame(t),
+        // A NIfTI carries no scanner clock; the run clock falls back to index × TR.
+        acquisitionTime: null,
+        receivedAt,
+        repetitionTime: tr,
+        warnings: t === 0 ? warnings : [],
+      },
+    }),
+  }));
+  return new ReplaySource({ kind: 'replay', from: file, repetitionTime: tr }, () => items, options.speed);
+}
+
+/** Every file of a folder parsed as DICOM; the chosen series in header order; the rest as notices. */
+async function dicomFolderReplay(dir: string, options: ReplayOptions): Promise<VolumeSource> {
+  const names = (await readdir(dir)).sort();
+  const parsed: { name: string; dicom: DicomVolume }[] = [];
+  const other: SourceItem[] = [];
+  for (const name of names) {
+    const full = path.join(dir, name);
+    if (!(await stat(full)).isFile()) continue;
+    const bytes = new Uint8Array(await readFile(full));
+    if (!isProbablyDicom(bytes)) {
+      other.push({ kind: 'notice', warning: warning('VOLUME_IGNORED', `${name} is not DICOM`) });
+      continue;
+    }
+    try {
+      parsed.push({ name, dicom: readDicom(bytes, name) });
+    } catch (error) {
+      other.push({ kind: 'problem', tr: null, error: asBoldstreamError(error), file: name });
+    }
+  }
+  const bySeries = new Map<string, { name: string; dicom: DicomVolume }[]>();
+  for (const p of parsed) bySeries.set(p.dicom.seriesKey, [...(bySeries.get(p.dicom.seriesKey) ?? []), p]);
+  const chosen = [...bySeries.values()]
+    .filter((s) => options.seriesNumber === undefined || s[0]!.dicom.seriesNumber === options.seriesNumber)
+    .sort((a, b) => b.length - a.length)[0];
+  if (!chosen) throw new BoldstreamError('INPUT_NOT_FOUND', `${dir} holds no readable DICOM volume${options.seriesNumber !== undefined ? ` of series ${options.seriesNumber}` : ''}`);
+  for (const [key, files] of bySeries) if (files !== chosen) other.push({ kind: 'notice', warning: warning('VOLUME_IGNORED', `series ${files[0]!.dicom.seriesNumber ?? key} (${files.length} files)`) });
+  // Acquisition order from the header; a duplicate stays in (the sequencer drops it and says so).
+  chosen.sort((a, b) => a.dicom.volume.identity.index - b.dicom.volume.identity.index || a.name.localeCompare(b.name));
+  const first = chosen[0]!.dicom.volume;
+  const tr = options.repetitionTime ?? first.repetitionTime;
+  const t0 = first.acquisitionTime;
+  const items: TimedItem[] = [
+    ...other.map((item) => ({ at: 0, make: () => item })),
+    ...chosen.map(({ dicom }) => ({
+      at: dicom.volume.acquisitionTime !== null && t0 !== null ? dicom.volume.acquisitionTime - t0 : dicom.volume.identity.index * (tr ?? 1),
+      make: (receivedAt: number): SourceItem => ({ kind: 'volume', volume: { ...dicom.volume, receivedAt } }),
+    })),
+  ];
+  items.sort((a, b) => a.at - b.at);
+  return new ReplaySource({ kind: 'replay', from: dir, repetitionTime: tr }, () => items, options.speed);
+}
+
+async function recordingReplay(dir: string, options: ReplayOptions): Promise<VolumeSource> {
+  const recording = await openRecording(dir);
+  const events: RecordedEvent[] = [];
+  for await (const e of recording.events()) events.push(e);
+  events.sort((a, b) => a.receivedAt - b.receivedAt);
+  const tr = options.repetitionTime ?? recording.info.repetitionTime ?? null;
+  async function* timed(): AsyncIterable<TimedItem> {
+    let first: number | null = null;
+    let nextEvent = 0;
+    for await (const volume of recording.volumes()) {
+      first ??= volume.receivedAt;
+      const original = volume.receivedAt;
+      yield {
+        // Pace by the original arrival times: that is the rhythm the session had live.
+        at: (original - first) / 1000,
+        make: (receivedAt): SourceItem => {
+          while (nextEvent < events.length && events[nextEvent]!.receivedAt <= original) options.onRecordedEvent?.(events[nextEvent++]!);
+          return { kind: 'volume', volume: { ...volume, receivedAt } };
+        },
+      };
+    }
+    while (nextEvent < events.length) options.onRecordedEvent?.(events[nextEvent++]!);
+  }
+  return new ReplaySource({ kind: 'recording', from: dir, repetitionTime: tr }, timed, options.speed);
+}
+
+/** Picks the replay by content: a recording folder, a DICOM folder, or a NIfTI file. */
+export async function openReplaySource(input: string, options: ReplayOptions): Promise<VolumeSource> {
+  const info = await stat(input).catch(() => null);
+  if (!info) throw new BoldstreamError('INPUT_NOT_FOUND', input);
+  if (info.isDirectory()) {
+    const isRecording = await stat(path.join(input, 'session.json')).then(() => true, () => false);
+    return isRecording ? recordingReplay(input, options) : dicomFolderReplay(input, options);
+  }
+  const handle = await open(input, 'r');
+  const head = new Uint8Array(132);
+  try {
+    await handle.read(head, 0, head.length, 0);
+  } finally {
+    await handle.close();
+  }
+  // One DICOM file of a series stands for its folder: a mosaic file is one volume of many.
+  if (isProbablyDicom(head)) return dicomFolderReplay(path.dirname(input), options);
+  return niftiReplay(input, options);
+}
+

@@ -1,0 +1,19 @@
+/**
+ * Incremental detrend and z-score of the realigned voxels (preprocess/temporal.ts). Time is the TR
+ * index, so a missing volume leaves a hole in the trend instead of squeezing it.
+ */
+import type { OperatorFunction } from 'rxjs';
+import { warning } from '../errors.js';
+import type { PipelineItem } from './context.js';
+import type { ReferenceHolder } from './set-reference.js';
+import { stage } from './stage.js';
+
+export function normalise(holder: ReferenceHolder): OperatorFunction<PipelineItem, PipelineItem> {
+  return stage('zscore', (ctx) => {
+    const reference = holder.current!;
+    const step = reference.normaliser.push(ctx.voxels!, ctx.tr);
+    ctx.z = step.z;
+    ctx.warmingUp = step.warmingUp;
+    if (step.warmingUp) ctx.warnings.push(warning('STATS_WARMING_UP', `${reference.normaliser.count} of ${reference.normaliser.options.warmupVolumes} volumes seen`));
+  });
+}

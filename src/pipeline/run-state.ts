@@ -1,0 +1,84 @@
+/**
+ * The state one session's pipeline keeps between TRs: the reference volume and everything derived
+ * from it (registration set-up, masks as voxel lists, the running normaliser, decoder positions).
+ *
+ * It is built from the first usable volume (the first after the dummy scans, DESIGN.md), because
+ * only then is the run's grid known. A mask or model that does not fit that grid is dropped with a
+ * warning on every record rather than stopping the session: motion and the other ROIs still matter
+ * to the people at the scanner.
+ */
+import { type Warning, asBoldstreamError, warning } from '../errors.js';
+import type { PipelineConfig } from '../config.js';
+import { sameGrid } from '../geometry/mat4.js';
+import { MotionCorrector } from '../preprocess/motion/index.js';
+import { autoBrainMask, type Mask, maskFromImage, unionOf } from '../preprocess/mask.js';
+import { RunningNormaliser } from '../preprocess/temporal.js';
+import type { LoadedModel } from '../session/loaded-model.js';
+import type { Volume, VoxelGrid } from '../volume.js';
+
+export interface MaskImage {
+  readonly name: string;
+  readonly grid: VoxelGrid;
+  readonly data: Float32Array;
+}
+
+export interface RunInputs {
+  readonly pipeline: PipelineConfig;
+  readonly masks: readonly MaskImage[];
+  readonly model: LoadedModel | null;
+}
+
+export interface Reference {
+  readonly tr: number;
+  readonly grid: VoxelGrid;
+  readonly corrector: MotionCorrector;
+  /** Every voxel any consumer needs, sorted: the only voxels that are realigned and z-scored. */
+  readonly voxels: Uint32Array;
+  readonly rois: readonly { readonly name: string; readonly positions: Uint32Array }[];
+  /** Positions in `voxels` of the model's features, in the model's feature order. */
+  readonly modelPositions: Uint32Array | null;
+  readonly normaliser: RunningNormaliser;
+  /** Warnings repeated on every record (a mask or model that could not be used). */
+  readonly standingWarnings: readonly Warning[];
+}
+
+export function buildReference(volume: Volume, tr: number, inputs: RunInputs): Reference {
+  const { grid } = volume;
+  const standingWarnings: Warning[] = [];
+  const brain = autoBrainMask(volume.data, grid, inputs.pipeline.autoMaskFraction);
+  const brainMask = new Uint8Array(volume.data.length);
+  for (const v of brain.indices) brainMask[v] = 1;
+  const corrector = new MotionCorrector({ grid, data: volume.data }, inputs.pipeline.motion, brainMask);
+
+  const rois: Mask[] = [];
+  for (const image of inputs.masks) {
+    try {
+      rois.push(maskFromImage(image.name, image, grid));
+    } catch (thrown) {
+      const e = asBoldstreamError(thrown);
+      standingWarnings.push({ code: e.code, message: e.message });
+    }
+  }
+  let modelIndices: Uint32Array | null = null;
+  const model = inputs.model;
+  if (model) {
+    if (sameGrid({ dims: model.grid.dims, affine: model.grid.affine }, grid, 0.05)) modelIndices = model.voxelIndices;
+    else standingWarnings.push(warning('MODEL_GRID_MISMATCH', `${model.name}: trained on ${model.grid.dims.join('x')}, run is ${grid.dims.join('x')}`));
+  }
+  // Without any ROI or model the brain mask is what gets z-scored (its mean is reported as "brain").
+  const lists = [brain.indices, ...rois.map((m) => m.indices), ...(modelIndices ? [modelIndices] : [])];
+  const { union, positions } = unionOf(lists);
+  const roiPositions = rois.map((m, i) => ({ name: m.name, positions: positions[i + 1]! }));
+  if (rois.length === 0) roiPositions.push({ name: brain.name, positions: positions[0]! });
+  return {
+    tr,
+    grid,
+    corrector,
+    voxels: union,
+    rois: roiPositions,
+    modelPositions: modelIndices ? positions[lists.length - 1]! : null,
+    // A model's psc baseline lag is part of its feature definition, so it overrides the config's.
+    normaliser: new RunningNormaliser(union.length, { ...inputs.pipeline.temporal, baselineLag: model && modelIndices ? model.bundle.baselineLagVolumes : inputs.pipeline.temporal.baselineLagVolumes }),
+    standingWarnings,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The events of a session (a known schedule from events.tsv, and live markers from the stimulus
+ * computer) and the accumulator that turns them into trial decisions.
+ *
+ * A live marker without an onset is placed "now" on the run clock: the run time of the latest TR
+ * plus the server time elapsed since that TR arrived. This is what a stimulus computer that knows no
+ * scanner time can give, and it is stated in docs/protocol.md.
+ */
+import { TrialAccumulator } from '../decode/trial.js';
+import type { TimedEvent } from '../decode/events.js';
+import type { EventMarker } from '../generated/boldstream.js';
+import type { LoadedModel } from '../session/loaded-model.js';
+
+export class TrialSchedule {
+  private readonly events: TimedEvent[] = [];
+  private accumulator: TrialAccumulator | null = null;
+  private lastRunTime = 0;
+  private lastArrival: number | null = null;
+
+  constructor(
+    private readonly hrfDelaySec: number,
+    initial: readonly EventMarker[] = [],
+  ) {
+    for (const e of initial) this.add(e);
+  }
+
+  /** Places an event on the run clock and returns it as it will be used. */
+  add(marker: EventMarker, now = Date.now()): TimedEvent {
+    const onset = marker.onset ?? (this.lastArrival === null ? 0 : this.lastRunTime + (now - this.lastArrival) / 1000);
+    const event: TimedEvent = { onset, duration: marker.duration, trial_type: marker.trial_type ?? null, stim_file: marker.stim_file ?? null };
+    this.events.push(event);
+    this.accumulator?.addEvent(event);
+    return event;
+  }
+
+  /** Called for every processed TR, so that "now" for onset-less markers follows the run clock. */
+  tick(runTime: number, arrivedAt: number): void {
+    this.lastRunTime = runTime;
+    this.lastArrival = arrivedAt;
+  }
+
+  accumulatorFor(model: LoadedModel): TrialAccumulator {
+    this.accumulator ??= new TrialAccumulator({
+      labels: model.decoder.labels,
+      scoreKind: model.decoder.scoreKind,
+      hrfDelaySec: this.hrfDelaySec,
+      events: this.events,
+    });
+    return this.accumulator;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Builds sessions from specs (HTTP, WebSocket `start`, or the CLI): opens the source, loads masks and
+ * the model, creates the recording. Paths in a spec from the network were already confined to the
+ * data folders by the hub (server/spec-paths.ts); names of models are checked here.
+ */
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { BoldstreamError } from '../errors.js';
+import type { EventMarker, MaskSpec, SessionSpec } from '../generated/boldstream.js';
+import { readNifti, readNiftiFile } from '../ingest/nifti/index.js';
+import { openReplaySource } from '../ingest/sources/replay.js';
+import { PushSource } from '../ingest/sources/push.js';
+import type { VolumeSource } from '../ingest/sources/source.js';
+import { WatchFolderSource } from '../ingest/sources/watch-folder.js';
+import type { Logger } from '../log.js';
+import type { MaskImage } from '../pipeline/run-state.js';
+import { Recorder, recordingDir } from '../record/index.js';
+import { assertSafeName } from '../server/paths.js';
+import { type LoadedModel, loadModelDir } from './loaded-model.js';
+import { PipelineSession } from './pipeline-session.js';
+import type { Session, SessionFactory } from './types.js';
+
+export async function loadMask(spec: MaskSpec): Promise<MaskImage> {
+  const image = spec.nifti ? readNifti(spec.nifti, spec.name) : spec.path ? await readNiftiFile(spec.path) : null;
+  if (!image) throw new BoldstreamError('HTTP_BAD_REQUEST', `mask ${spec.name} has neither a path nor the file itself`);
+  return { name: spec.name, grid: image.grid, data: image.frame(0) };
+}
+
+export interface FactoryOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Record sessions to config.recordingsDir (the server always does; a CLI replay may not). */
+  readonly record?: boolean;
+  /** A model already loaded by the caller (CLI --model DIR), used when the spec names none. */
+  readonly model?: LoadedModel | null;
+}
+
+export class PipelineSessionFactory implements SessionFactory {
+  constructor(private readonly options: FactoryOptions) {}
+
+  async create(spec: SessionSpec & { id: string }): Promise<Session> {
+    const { config } = this.options;
+    const logger = this.options.logger.child({ session: spec.id });
+    const masks = await Promise.all(spec.masks.map(loadMask));
+    const model = spec.model ? await loadModelDir(path.join(config.modelsDir, assertSafeName(spec.model, 'model name'))) : (this.options.model ?? null);
+    // Events of a replayed recording go through the new session, so that they are recorded again.
+    let session: PipelineSession | null = null;
+    const source = await this.openSource(spec, (event) => session?.addEvent(event));
+    const recorder = this.options.record === false ? null : await Recorder.create(recordingDir(config.recordingsDir, spec.id), spec, { onError: (e) => logger.error({ code: e.code }, e.message) });
+    session = new PipelineSession({ spec, config, logger, source, masks, model, recorder });
+    return session;
+  }
+
+  private async openSource(spec: SessionSpec & { id: string }, onRecordedEvent: (event: EventMarker) => void): Promise<VolumeSource> {
+    const { source } = spec;
+    const { config } = this.options;
+    const need = (): string => {
+      if (!source.path) throw new BoldstreamError('HTTP_BAD_REQUEST', `source kind ${source.kind} needs a path`);
+      return source.path;
+    };
+    switch (source.kind) {
+      case 'push':
+        return new PushSource(spec.id, spec.repetitionTime ?? null);
+      case 'replay':
+      case 'recording':
+        return openReplaySource(need(), {
+          speed: source.speed ?? 1,
+          ...(source.seriesNumber !== undefined ? { seriesNumber: source.seriesNumber } : {}),
+          ...(spec.repetitionTime !== undefined ? { repetitionTime: spec.repetitionTime } : {}),
+          // Events of a replayed recording are re-added at the point of the run where they came live.
+          onRecordedEvent,
+        });
+      case 'watch':
+        return new WatchFolderSource({
+          dir: need(),
+          ...config.watch,
+          ...(source.seriesNumber !== undefined ? { seriesNumber: source.seriesNumber } : {}),
+        });
+      default:
+        throw new BoldstreamError('HTTP_BAD_REQUEST', `unknown source kind "${source.kind}" (replay, watch, push, recording)`);
+    }
+  }
+}

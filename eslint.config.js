@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-check/**', 'node_modules/**', 'clients/web/vendor/**', 'src/generated/**', 'coverage/**', 'recordings/**', 'models/**', 'out/**'] },
+  { ignores: ['scratch/**', 'dist/**', 'dist-check/**', 'node_modules/**', 'clients/web/vendor/**', 'src/generated/**', 'coverage/**', 'recordings/**', 'models/**', 'out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -57,12 +57,17 @@ export function autoBrainMask(data: Float32Array, grid: VoxelGrid, fraction: num
         if (!inside[v]) continue;
         let neighbours = 0;
         let possible = 0;
-        if (i > 0) (possible++, (neighbours += inside[v - 1]!));
-        if (i < nx - 1) (possible++, (neighbours += inside[v + 1]!));
-        if (j > 0) (possible++, (neighbours += inside[v - nx]!));
-        if (j < ny - 1) (possible++, (neighbours += inside[v + nx]!));
-        if (k > 0) (possible++, (neighbours += inside[v - slab]!));
-        if (k < nz - 1) (possible++, (neighbours += inside[v + slab]!));
+        const look = (exists: boolean, at: number): void => {
+          if (!exists) return;
+          possible++;
+          neighbours += inside[at]!;
+        };
+        look(i > 0, v - 1);
+        look(i < nx - 1, v + 1);
+        look(j > 0, v - nx);
+        look(j < ny - 1, v + nx);
+        look(k > 0, v - slab);
+        look(k < nz - 1, v + slab);
         // Thin volumes (one slice) have only 4 possible neighbours; ask for half of what is possible.
         if (neighbours >= Math.min(3, Math.ceil(possible / 2))) picked.push(v);
       }

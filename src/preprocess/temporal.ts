@@ -156,7 +156,10 @@ export class RunningNormaliser {
     let n = this.n[v]!;
     for (let r = 0; r < this.lag; r++) {
       const y = this.recent[r * this.voxels + v]!;
-      if (Number.isFinite(y)) (sum -= y, n--);
+      if (Number.isFinite(y)) {
+        sum -= y;
+        n--;
+      }
     }
     // Three old samples make a usable baseline; before that, everything seen so far.
     return n >= 3 ? sum / n : this.sy[v]! / this.n[v]!;

@@ -81,7 +81,10 @@ function motionPath(random: Random, volumes: number): Pose[] {
         pose.trans[a] = pose.trans[a]! * 0.98 + random.gaussian() * 0.04;
         pose.rot[a] = pose.rot[a]! * 0.98 + random.gaussian() * 0.0007;
       }
-      if (t === jerkAt) (pose.trans[2] += 1.2, (pose.rot[0] += 0.015));
+      if (t === jerkAt) {
+        pose.trans[2] += 1.2;
+        pose.rot[0] += 0.015;
+      }
     }
     poses.push({ trans: [...pose.trans], rot: [...pose.rot] });
   }

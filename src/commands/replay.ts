@@ -1,0 +1,157 @@
+/**
+ * `boldstream replay <input>`: a recorded run through the pipeline, here (records as JSON lines to
+ * --out or stdout) or into a server (--server: the volumes are pushed over the WebSocket as a live
+ * scanner client would, and the records come back the same way).
+ */
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { endianness } from 'node:os';
+import path from 'node:path';
+import type { CommandContext } from '../cli.js';
+import { BoldstreamClient } from '../client/client.js';
+import { type Config, loadConfig } from '../config.js';
+import { bundleFiles } from '../decode/bundle.js';
+import { BoldstreamError } from '../errors.js';
+import type { SessionSpec, VolumePush } from '../generated/boldstream.js';
+import { openReplaySource } from '../ingest/sources/replay.js';
+import { parseSpeed } from '../ingest/sources/pace.js';
+import { packMsgpack } from '../server/codec.js';
+import { PipelineSessionFactory } from '../session/factory.js';
+import { loadModelDir } from '../session/loaded-model.js';
+import { isErrorRecord, type SessionRecord } from '../session/types.js';
+import type { Volume } from '../volume.js';
+import { describeScore, scoreDecoding } from '../train/score.js';
+import { eventMarkers, maskSpecs, numberOption, stringOption } from './options.js';
+import { summarise } from './summary.js';
+
+export const replayCommand = {
+  summary: 'Stream a 4D NIfTI, a BIDS _bold run, a DICOM folder or a session recording through the pipeline.',
+  usage:
+    'boldstream replay <input> [--out FILE.jsonl | --server URL] [--speed N|max] [--mask [NAME=]FILE]... [--model DIR] [--events FILE] [--dummy-scans N] [--series N] [--tr SECONDS] [--record]',
+  options: {
+    out: { type: 'string', short: 'o' },
+    server: { type: 'string' },
+    speed: { type: 'string', default: 'max' },
+    mask: { type: 'string', multiple: true },
+    model: { type: 'string' },
+    events: { type: 'string' },
+    'dummy-scans': { type: 'string' },
+    series: { type: 'string' },
+    tr: { type: 'string' },
+    record: { type: 'boolean', default: false },
+  },
+  run: replay,
+} as const;
+
+async function replay(ctx: CommandContext): Promise<number> {
+  const input = ctx.positionals[0];
+  if (!input || ctx.positionals.length > 1) throw new BoldstreamError('CLI_USAGE', `give one input\nusage: ${replayCommand.usage}`);
+  const dummyScans = numberOption(ctx.values, 'dummy-scans');
+  const config = dummyScans === undefined ? ctx.config : loadConfig({ overrides: { ...ctx.config, pipeline: { ...ctx.config.pipeline, dummyScans } }, useEnvironment: false });
+  const speed = parseSpeed(stringOption(ctx.values, 'speed'), 0);
+  const repetitionTime = numberOption(ctx.values, 'tr');
+  const series = numberOption(ctx.values, 'series');
+  const modelDir = stringOption(ctx.values, 'model');
+  const events = await eventMarkers(stringOption(ctx.values, 'events'));
+  const absolute = path.resolve(input);
+  const spec: SessionSpec & { id: string } = {
+    id: `replay-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`,
+    source: { kind: 'replay', path: absolute, speed, ...(series !== undefined ? { seriesNumber: series } : {}) },
+    masks: maskSpecs(ctx.values),
+    events,
+    ...(repetitionTime !== undefined ? { repetitionTime } : {}),
+  };
+  const out = stringOption(ctx.values, 'out');
+  const sink = out ? createWriteStream(out) : process.stdout;
+  const records: SessionRecord[] = [];
+  const write = (record: SessionRecord): void => {
+    records.push(record);
+    sink.write(`${JSON.stringify(record)}\n`);
+  };
+  const server = stringOption(ctx.values, 'server');
+  const started = performance.now();
+  if (server) await viaServer(server, spec, modelDir, write);
+  else await locally(spec, modelDir, config, ctx, write);
+  const seconds = (performance.now() - started) / 1000;
+  if (sink !== process.stdout) await new Promise<void>((resolve) => sink.end(resolve));
+  console.error(summarise(records, seconds));
+  if (events.length > 0 && records.some((r) => !isErrorRecord(r) && r.decoded)) {
+    const tr = repetitionTime ?? (await openReplaySource(absolute, { speed: 0 })).description.repetitionTime ?? 1;
+    console.error(`decoding: ${describeScore(scoreDecoding(records, events.map((e) => ({ onset: e.onset ?? 0, duration: e.duration, trial_type: e.trial_type ?? null })), { repetitionTime: tr, hrfDelaySec: config.pipeline.hrfDelaySec }))}`);
+  }
+  return 0;
+}
+
+async function locally(spec: SessionSpec & { id: string }, modelDir: string | undefined, config: Config, ctx: CommandContext, write: (r: SessionRecord) => void): Promise<void> {
+  const model = modelDir ? await loadModelDir(modelDir) : null;
+  const factory = new PipelineSessionFactory({ config, logger: ctx.logger, record: ctx.values.record === true, model });
+  const session = await factory.create(spec);
+  session.records$.subscribe(write);
+  await session.done;
+  const info = session.info();
+  if (info.state === 'failed') throw new BoldstreamError('SOURCE_FAILED', info.error?.message ?? 'session failed');
+}
+
+/** Pushes the run into a server as a scanner-side client would, and collects what comes back. */
+async function viaServer(server: string, spec: SessionSpec & { id: string }, modelDir: string | undefined, write: (r: SessionRecord) => void): Promise<void> {
+  let model: string | undefined;
+  if (modelDir) {
+    model = path.basename(path.resolve(modelDir));
+    const bundle = bundleFiles(await loadModelDir(modelDir).then((m) => m.bundle));
+    const mask = await readFile(path.join(modelDir, 'mask.nii.gz')).then((b) => new Uint8Array(b), () => null);
+    const files = mask ? { ...bundle, 'mask.nii.gz': mask } : bundle;
+    const reply = await fetch(new URL(`/models/${encodeURIComponent(model)}`, server), { method: 'POST', headers: { 'content-type': 'application/msgpack' }, body: packMsgpack({ files }) });
+    if (!reply.ok) throw new BoldstreamError('MODEL_INVALID', `upload to ${server} failed: ${reply.status} ${await reply.text()}`);
+  }
+  const masks = await Promise.all(spec.masks.map(async (m) => ({ name: m.name, nifti: new Uint8Array(await readFile(m.path!)) })));
+  const source = await openReplaySource(spec.source.path!, { speed: spec.source.speed ?? 0, ...(spec.source.seriesNumber !== undefined ? { seriesNumber: spec.source.seriesNumber } : {}) });
+  let ended!: () => void;
+  const finished = new Promise<void>((resolve) => (ended = resolve));
+  const client = await BoldstreamClient.connect(server, {
+    onRecord: (_, record) => write(record),
+    onStatus: (info) => {
+      if (info.id === spec.id && (info.state === 'ended' || info.state === 'failed')) ended();
+    },
+  });
+  try {
+    const tr = spec.repetitionTime ?? source.description.repetitionTime ?? undefined;
+    await client.subscribe(spec.id);
+    await client.start({ ...spec, source: { kind: 'push' }, masks, ...(model ? { model } : {}), ...(tr !== undefined ? { repetitionTime: tr } : {}) });
+    const pushes: Promise<void>[] = [];
+    await new Promise<void>((resolve, reject) =>
+      source.items().subscribe({
+        next: (item) => {
+          if (item.kind === 'volume') pushes.push(client.push(toPush(spec.id, item.volume)));
+          else console.error(`boldstream: ${item.kind === 'notice' ? item.warning.message : item.error.message}`);
+        },
+        error: reject,
+        complete: resolve,
+      }),
+    );
+    await Promise.all(pushes);
+    await client.end(spec.id);
+    await finished;
+  } finally {
+    client.close();
+  }
+}
+
+function toPush(session: string, volume: Volume): VolumePush {
+  const data = endianness() === 'LE' ? volume.data : Float32Array.from(volume.data);
+  if (endianness() !== 'LE') {
+    // The protocol is little-endian; swap on the rare big-endian host.
+    const view = new DataView(data.buffer);
+    for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, volume.data[i]!, true);
+  }
+  return {
+    session,
+    index: volume.identity.index,
+    dims: [...volume.grid.dims],
+    voxelSize: [...volume.grid.voxelSize],
+    affine: Array.from(volume.grid.affine),
+    dtype: 'float32',
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    ...(volume.acquisitionTime !== null ? { acquisitionTime: volume.acquisitionTime } : {}),
+    ...(volume.repetitionTime !== null ? { repetitionTime: volume.repetitionTime } : {}),
+  };
+}

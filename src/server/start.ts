@@ -1,0 +1,55 @@
+/**
+ * Starting a listening server with the real session factory, and stopping it on SIGINT/SIGTERM:
+ * what `serve` and `demo` share.
+ */
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { BackendChoice } from '../recon/backend.js';
+import { PipelineSessionFactory } from '../session/factory.js';
+import { buildServer, type BoldstreamServer } from './app.js';
+
+export interface RunningServer {
+  readonly server: BoldstreamServer;
+  readonly url: string;
+  readonly backend: string;
+  /** Resolves once the server has closed (signal or `close()`). */
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: {
+  config: Config;
+  logger: Logger;
+  backend: BackendChoice;
+  host?: string;
+  port?: number;
+  extraDataDirs?: readonly string[];
+  handleSignals?: boolean;
+}): Promise<RunningServer> {
+  const { config, logger, backend } = options;
+  logger.info({ backend: backend.name, skipped: backend.skipped }, `compute backend: ${backend.name}`);
+  const server = await buildServer({
+    config,
+    logger,
+    backend: backend.name,
+    factory: new PipelineSessionFactory({ config, logger }),
+    ...(options.extraDataDirs ? { extraDataDirs: options.extraDataDirs } : {}),
+  });
+  const address = await server.app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });
+  let done!: () => void;
+  const closed = new Promise<void>((resolve) => (done = resolve));
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= server.close().finally(done);
+    return closing;
+  };
+  if (options.handleSignals !== false) {
+    const onSignal = (signal: string): void => {
+      logger.info({ signal }, 'stopping');
+      void close();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  return { server, url: address.replace('[::1]', 'localhost'), backend: backend.name, closed, close };
+}

@@ -67,8 +67,12 @@ const serverSchema = z
     port: z.number().int().min(0).max(65535).default(8080),
     /** Largest WebSocket message accepted, bytes; a 64x64x40 float32 volume is 640 kB. */
     maxMessageBytes: z.number().int().min(1024).default(64 * 1024 * 1024),
-    /** Records a client may lag behind before it is dropped to newest-only. */
+    /** Messages a client may have waiting to be sent; a client that falls further behind is disconnected (WS_CLIENT_TOO_SLOW), so that it never slows the pipeline. */
     clientQueueLimit: z.number().int().min(1).default(1024),
+    /** WebSocket ping interval, ms; a client that misses a pong is disconnected. */
+    heartbeatMs: z.number().int().min(100).default(30_000),
+    /** Messages per second a client may send (token bucket with this burst). */
+    rateLimit: z.object({ perSecond: z.number().positive().default(1000), burst: z.number().positive().default(2000) }).strict().default({ perSecond: 1000, burst: 2000 }),
   })
   .strict();
 

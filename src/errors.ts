@@ -98,7 +98,8 @@ export const catalogue = {
   SESSION_NOT_PUSH: entry('session does not take pushed volumes', 409, 4409),
   HTTP_BAD_REQUEST: entry('request body or parameters are invalid', 400, 4400),
   WS_BAD_MESSAGE: entry('WebSocket message is malformed or of an unknown type', 400, 4400),
-  WS_MESSAGE_TOO_LARGE: entry('WebSocket message exceeds the size limit', 413, 4413),
+  // 1009 is RFC 6455's own code for this; the ws library sends it before our handler could.
+  WS_MESSAGE_TOO_LARGE: entry('WebSocket message exceeds the size limit', 413, 1009),
   WS_UNSUPPORTED_ENCODING: entry('requested wire encoding is not supported', 400, 4415),
   PROTOCOL_VERSION: entry('client protocol version is not supported', 400, 4426),
   PATH_OUTSIDE_DATA: entry('path is outside the configured data folders', 403, 4403),

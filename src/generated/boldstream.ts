@@ -65,8 +65,8 @@ export interface TrRecord {
   tr: number;
   /** s, scanner clock (seconds since midnight for DICOM) */
   acquisitionTime?: number;
-  /** Unix epoch ms, server clock, when the volume was complete */
-  receivedAt: number;
+  /** Unix epoch ms, server clock, when the volume was complete (absent for a TR that never came) */
+  receivedAt?: number;
   motion?: Motion;
   /** mm (Power et al. 2012) */
   framewise_displacement?: number;

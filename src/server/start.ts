@@ -33,6 +33,8 @@ export async function startServer(options: {
     logger,
     backend: backend.name,
     factory: new PipelineSessionFactory({ config, logger }),
+    heartbeatMs: config.server.heartbeatMs,
+    rateLimit: config.server.rateLimit,
     ...(options.extraDataDirs ? { extraDataDirs: options.extraDataDirs } : {}),
   });
   const address = await server.app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });

@@ -130,6 +130,7 @@ async function demo(ctx: CommandContext): Promise<number> {
     ...(host ? { host } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(plan.root ? { extraDataDirs: [plan.root] } : {}),
+    fallbackToFreePort: port === undefined,
   });
   console.log(`boldstream ${real ? 'on real scans' : 'on a synthetic session'}: watch at ${running.url}/  (compute backend: ${running.backend})`);
 

@@ -25,6 +25,8 @@ export async function startServer(options: {
   port?: number;
   extraDataDirs?: readonly string[];
   handleSignals?: boolean;
+  /** When the port is taken, listen on a free one instead (the demo). */
+  fallbackToFreePort?: boolean;
 }): Promise<RunningServer> {
   const { config, logger, backend } = options;
   logger.info({ backend: backend.name, skipped: backend.skipped }, `compute backend: ${backend.name}`);
@@ -37,7 +39,17 @@ export async function startServer(options: {
     rateLimit: config.server.rateLimit,
     ...(options.extraDataDirs ? { extraDataDirs: options.extraDataDirs } : {}),
   });
-  const address = await server.app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });
+  const host = options.host ?? config.server.host;
+  const port = options.port ?? config.server.port;
+  let address: string;
+  try {
+    address = await server.app.listen({ host, port });
+  } catch (error) {
+    // A demo on a machine where the default port is taken should still start; an explicit port should not move.
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !options.fallbackToFreePort) throw error;
+    logger.warn({ port }, `port ${port} is in use; taking a free one`);
+    address = await server.app.listen({ host, port: 0 });
+  }
   let done!: () => void;
   const closed = new Promise<void>((resolve) => (done = resolve));
   let closing: Promise<void> | null = null;

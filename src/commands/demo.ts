@@ -89,7 +89,7 @@ async function realSessions(dataDir: string, speed: number, ctx: CommandContext)
 }
 
 async function syntheticSessions(speed: number, ctx: CommandContext): Promise<{ sessions: DemoSession[]; root: string }> {
-  const root = path.join(tmpdir(), 'boldstream-synthetic-v1');
+  const root = path.join(tmpdir(), 'boldstream-synthetic-v2');
   const made = existsSync(path.join(root, 'dataset_description.json'));
   console.log(made ? `using the synthetic session in ${root}` : `making a synthetic session in ${root} ...`);
   const synthetic = made ? null : await makeSyntheticSession(root);

@@ -38,8 +38,8 @@ export const defaultSyntheticOptions: SyntheticOptions = {
   blockSec: 12,
   restSec: 10,
   repeats: 2,
-  signal: 0.03,
-  noise: 0.01,
+  signal: 0.006,
+  noise: 0.02,
 };
 
 export interface SyntheticSession {

@@ -85,6 +85,7 @@ function watch(id) {
   if (watching && watching !== id) socket.send(JSON.stringify({ type: 'unsubscribe', session: watching }));
   watching = id;
   $('#watching').textContent = `— ${id}`;
+  history.replaceState(null, '', `#session=${encodeURIComponent(id)}`);
   $('#records tbody').replaceChildren();
   // fromTr 0: the records so far come first from the recording, then the live ones.
   socket.send(JSON.stringify({ type: 'subscribe', session: id, fromTr: 0 }));
@@ -94,6 +95,13 @@ async function refreshSessions() {
   const response = await fetch('/sessions');
   if (!response.ok) return;
   const { sessions } = await response.json();
+  // Show something at once: the session named in the address (#session=ID), else the newest running one.
+  if (!watching && sessions.length > 0) {
+    const named = new URLSearchParams(window.location.hash.slice(1)).get('session');
+    const byStart = [...sessions].sort((a, b) => b.startedAt - a.startedAt);
+    const pick = sessions.find((s) => s.id === named) ?? byStart.find((s) => s.state === 'running') ?? byStart[0];
+    watch(pick.id);
+  }
   const body = $('#sessions tbody');
   body.replaceChildren();
   $('#no-sessions').hidden = sessions.length > 0;

@@ -14,6 +14,7 @@ import { isProbablyDicom, readDicom, type DicomVolume } from '../dicom/index.js'
 import { readNifti } from '../nifti/index.js';
 import { openRecording, type RecordedEvent } from '../../record/index.js';
 import { paced, type TimedItem } from './pace.js';
+import { dicomHeaderIdentity, type HeaderIdentity } from './watch-header.js';
 import type { SourceDescription, SourceItem, VolumeSource } from './source.js';
 
 export interface ReplayOptions {
@@ -68,6 +69,7 @@ async function niftiReplay(file: string, options: ReplayOptions): Promise<Volume
 async function dicomFolderReplay(dir: string, options: ReplayOptions): Promise<VolumeSource> {
   const names = (await readdir(dir)).sort();
   const parsed: { name: string; dicom: DicomVolume }[] = [];
+  const broken: { name: string; error: BoldstreamError; header: HeaderIdentity | null }[] = [];
   const other: SourceItem[] = [];
   for (const name of names) {
     const full = path.join(dir, name);
@@ -80,7 +82,9 @@ async function dicomFolderReplay(dir: string, options: ReplayOptions): Promise<V
     try {
       parsed.push({ name, dicom: readDicom(bytes, name) });
     } catch (error) {
-      other.push({ kind: 'problem', tr: null, error: asBoldstreamError(error), file: name });
+      // A file cut short (an export interrupted mid-write, K01/K08) usually still names its TR in the
+      // header; with it, that TR becomes an error record saying why, not a nameless VOLUME_MISSING gap.
+      broken.push({ name, error: asBoldstreamError(error), header: dicomHeaderIdentity(bytes) });
     }
   }
   const bySeries = new Map<string, { name: string; dicom: DicomVolume }[]>();
@@ -95,11 +99,19 @@ async function dicomFolderReplay(dir: string, options: ReplayOptions): Promise<V
   const first = chosen[0]!.dicom.volume;
   const tr = options.repetitionTime ?? first.repetitionTime;
   const t0 = first.acquisitionTime;
+  // Broken files of the chosen series come at their TR's turn (the header gives no reliable time);
+  // listed after the volumes, so a good copy of the same TR is the one the sequencer keeps.
+  const ofChosen = (b: (typeof broken)[number]): boolean => b.header?.identity.series === first.identity.series;
+  for (const b of broken) if (!ofChosen(b)) other.push({ kind: 'problem', tr: null, error: b.error, file: b.name });
   const items: TimedItem[] = [
     ...other.map((item) => ({ at: 0, make: () => item })),
     ...chosen.map(({ dicom }) => ({
       at: dicom.volume.acquisitionTime !== null && t0 !== null ? dicom.volume.acquisitionTime - t0 : dicom.volume.identity.index * (tr ?? 1),
       make: (receivedAt: number): SourceItem => ({ kind: 'volume', volume: { ...dicom.volume, receivedAt } }),
+    })),
+    ...broken.filter(ofChosen).map(({ name, error, header }) => ({
+      at: (header!.identity.index - first.identity.index) * (tr ?? 1),
+      make: (): SourceItem => ({ kind: 'problem', tr: header!.identity.index, error, file: name }),
     })),
   ];
   items.sort((a, b) => a.at - b.at);

@@ -153,5 +153,6 @@ function toPush(session: string, volume: Volume): VolumePush {
     data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     ...(volume.acquisitionTime !== null ? { acquisitionTime: volume.acquisitionTime } : {}),
     ...(volume.repetitionTime !== null ? { repetitionTime: volume.repetitionTime } : {}),
+    warnings: volume.warnings.map((w) => ({ code: w.code, message: w.message })),
   };
 }

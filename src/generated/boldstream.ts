@@ -217,6 +217,8 @@ export interface VolumePush {
   data: Uint8Array;
   acquisitionTime?: number;
   repetitionTime?: number;
+  /** What the client's reader noticed about this volume (codes from the catalogue); they go into the record. */
+  warnings: Warning[];
 }
 
 export interface EventMessage {

@@ -37,5 +37,5 @@ export function floatPush(session: string, index: number, run: Pick<PushableRun,
   const bytes = new Uint8Array(data.length * 4);
   const view = new DataView(bytes.buffer);
   data.forEach((v, i) => view.setFloat32(i * 4, v, true));
-  return { session, index, dims: [...dims], voxelSize: [...run.voxelSize], affine: [...run.affine], dtype: 'float32', data: bytes, ...extra };
+  return { session, index, dims: [...dims], voxelSize: [...run.voxelSize], affine: [...run.affine], dtype: 'float32', data: bytes, warnings: [], ...extra };
 }

@@ -49,6 +49,10 @@ describe('replay of the rt-cloud DICOM export into a live server', () => {
   it('K12 gives 10 records in TR order 0..9: the duplicate file makes no 11th TR', () => {
     expect(records.map((r) => r.tr)).toEqual(range(10));
     expect(records.filter(isErrorRecord)).toEqual([]);
+    // ...and is reported once, on the record of the TR it repeats.
+    const reports = records.flatMap((r) => (r.warnings ?? []).filter((w) => w.code === 'VOLUME_DUPLICATE').map((w) => ({ tr: r.tr, message: w.message })));
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.tr).toBe(9);
   });
 
   it('fills every field of the contract in every record', () => {

@@ -118,7 +118,7 @@ describe('WebSocket gateway', () => {
     client.send({ type: 'start', spec: { id: 'scan', source: { kind: 'push' }, masks: [], events: [] } });
     await client.waitFor((m) => m.type === 'ack' && m.ref === 'start');
     for (let i = 0; i < 3; i++) {
-      client.send({ type: 'volume', session: 'scan', index: i, dims: [2, 2, 1], voxelSize: [3, 3, 3], affine: [3, 0, 0, 0, 0, 3, 0, 0, 0, 0, 3, 0, 0, 0, 0, 1], dtype: 'float32', data: new Uint8Array(16) });
+      client.send({ type: 'volume', session: 'scan', index: i, dims: [2, 2, 1], voxelSize: [3, 3, 3], affine: [3, 0, 0, 0, 0, 3, 0, 0, 0, 0, 3, 0, 0, 0, 0, 1], dtype: 'float32', data: new Uint8Array(16), warnings: [] });
     }
     client.send({ type: 'event', session: 'scan', event: { onset: 4, duration: 2, trial_type: 'face' } });
     client.send({ type: 'end', session: 'scan' });

@@ -20,6 +20,7 @@ function volumePush(): Extract<ClientMessage, { type: 'volume' }> {
     data: new Uint8Array(voxels.buffer),
     acquisitionTime: 36012.5,
     repetitionTime: 2,
+    warnings: [{ code: 'HEADER_TR_UNITS', message: 'TR 2000 read as 2 s' }],
   };
 }
 

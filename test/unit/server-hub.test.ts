@@ -176,7 +176,7 @@ describe('Hub', () => {
     await hub.start({ id: 'run-01', source: { kind: 'replay' }, masks: [], events: [] });
     await expect(hub.start({ id: 'run-01', source: { kind: 'replay' }, masks: [], events: [] })).rejects.toMatchObject({ code: 'SESSION_EXISTS' });
     await expect(hub.stop('nope')).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
-    expect(() => hub.pushVolume('run-01', { session: 'run-01', index: 0, dims: [], voxelSize: [], affine: [], dtype: 'float32', data: new Uint8Array() })).toThrow(/SESSION_NOT_PUSH|does not take pushed/);
+    expect(() => hub.pushVolume('run-01', { session: 'run-01', index: 0, dims: [], voxelSize: [], affine: [], dtype: 'float32', data: new Uint8Array(), warnings: [] })).toThrow(/SESSION_NOT_PUSH|does not take pushed/);
     await expect(hub.start({ source: { kind: 'replay', path: '../../etc/passwd' }, masks: [], events: [] })).rejects.toMatchObject({ code: 'PATH_OUTSIDE_DATA' });
     await expect(hub.start({ source: { kind: 'replay' }, masks: [{ name: 'x', path: '/etc/hosts' }], events: [] })).rejects.toMatchObject({ code: 'PATH_OUTSIDE_DATA' });
     const info = await hub.start({ source: { kind: 'replay', path: 'sub-01/func/run.nii.gz' }, masks: [], events: [] });

@@ -4,7 +4,7 @@
  * for the whole session (the gateway closes only connections whose messages do not parse at all).
  */
 import { Observable, Subject } from 'rxjs';
-import { BoldstreamError } from '../../errors.js';
+import { BoldstreamError, catalogue, type ErrorCode, type Warning } from '../../errors.js';
 import type { VolumePush } from '../../generated/boldstream.js';
 import { fromRows } from '../../geometry/mat4.js';
 import type { Volume } from '../../volume.js';
@@ -13,6 +13,12 @@ import type { SourceDescription, SourceItem, VolumeSource } from './source.js';
 const BYTES: Record<string, number> = { float32: 4, int16: 2, uint16: 2 };
 /** A 256³ volume is far beyond any fMRI run; the cap keeps a bad header from allocating gigabytes. */
 const MAX_VOXELS = 256 * 256 * 256;
+
+/** A client's warning is passed on only under a catalogue code and with a bounded message. */
+function clientWarning(w: { code: string; message: string }): Warning {
+  const code = (Object.hasOwn(catalogue, w.code) ? w.code : 'VOLUME_INVALID') as ErrorCode;
+  return { code, message: String(w.message).slice(0, 500) };
+}
 
 export function volumeFromPush(push: VolumePush, receivedAt: number, series: string): Volume {
   const fail = (detail: string): never => {
@@ -41,7 +47,7 @@ export function volumeFromPush(push: VolumePush, receivedAt: number, series: str
     acquisitionTime: push.acquisitionTime ?? null,
     receivedAt,
     repetitionTime: push.repetitionTime ?? null,
-    warnings: [],
+    warnings: (push.warnings ?? []).map(clientWarning),
   };
 }
 

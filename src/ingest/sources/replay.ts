@@ -65,6 +65,25 @@ async function niftiReplay(file: string, options: ReplayOptions): Promise<Volume
   return new ReplaySource({ kind: 'replay', from: file, repetitionTime: tr }, () => items, options.speed);
 }
 
+/**
+ * The same image twice in a folder (K12: same TR and SOP instance) is one volume; the copy is reported
+ * on the record of the TR it repeats, where a person looks for it. (Live, the sequencer drops a copy
+ * when it comes and warns on the next record: it cannot know the future.) Another image with the same
+ * index is left in, for the sequencer to keep the first and say so.
+ */
+function foldDuplicates(sorted: { name: string; dicom: DicomVolume }[]): void {
+  for (let i = 1; i < sorted.length; i++) {
+    const kept = sorted[i - 1]!;
+    const copy = sorted[i]!;
+    const a = kept.dicom.volume.identity;
+    const b = copy.dicom.volume.identity;
+    if (a.index !== b.index || a.instance === undefined || a.instance !== b.instance) continue;
+    const note = warning('VOLUME_DUPLICATE', `${copy.name} is the same image as ${kept.name} (TR ${a.index})`);
+    kept.dicom = { ...kept.dicom, volume: { ...kept.dicom.volume, warnings: [...kept.dicom.volume.warnings, note] } };
+    sorted.splice(i--, 1);
+  }
+}
+
 /** Every file of a folder parsed as DICOM; the chosen series in header order; the rest as notices. */
 async function dicomFolderReplay(dir: string, options: ReplayOptions): Promise<VolumeSource> {
   const names = (await readdir(dir)).sort();
@@ -94,8 +113,9 @@ async function dicomFolderReplay(dir: string, options: ReplayOptions): Promise<V
     .sort((a, b) => b.length - a.length)[0];
   if (!chosen) throw new BoldstreamError('INPUT_NOT_FOUND', `${dir} holds no readable DICOM volume${options.seriesNumber !== undefined ? ` of series ${options.seriesNumber}` : ''}`);
   for (const [key, files] of bySeries) if (files !== chosen) other.push({ kind: 'notice', warning: warning('VOLUME_IGNORED', `series ${files[0]!.dicom.seriesNumber ?? key} (${files.length} files)`) });
-  // Acquisition order from the header; a duplicate stays in (the sequencer drops it and says so).
+  // Acquisition order from the header.
   chosen.sort((a, b) => a.dicom.volume.identity.index - b.dicom.volume.identity.index || a.name.localeCompare(b.name));
+  foldDuplicates(chosen);
   const first = chosen[0]!.dicom.volume;
   const tr = options.repetitionTime ?? first.repetitionTime;
   const t0 = first.acquisitionTime;

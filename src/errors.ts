@@ -20,7 +20,7 @@ export const catalogue = {
   // Configuration and command line
   CONFIG_INVALID: entry('configuration does not match its schema', 500, 1011),
   CLI_USAGE: entry('command line is not understood', 400),
-  INPUT_NOT_FOUND: entry('input file or folder does not exist', 404),
+  INPUT_NOT_FOUND: entry('input file or folder does not exist', 404, 4404),
   OUTPUT_NOT_WRITABLE: entry('output file cannot be written', 500, 1011),
 
   // NIfTI
@@ -84,7 +84,7 @@ export const catalogue = {
   STATS_WARMING_UP: entry('too few volumes yet for stable per-voxel statistics'),
 
   // Decoding and models
-  MODEL_NOT_FOUND: entry('model bundle not found', 404),
+  MODEL_NOT_FOUND: entry('model bundle not found', 404, 4404),
   MODEL_INVALID: entry('model bundle is invalid or incomplete'),
   MODEL_GRID_MISMATCH: entry('model bundle was trained on another voxel grid'),
   TRAIN_NO_DATA: entry('training found no labelled volumes'),

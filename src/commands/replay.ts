@@ -3,15 +3,15 @@
  * --out or stdout) or into a server (--server: the volumes are pushed over the WebSocket as a live
  * scanner client would, and the records come back the same way).
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import type { CommandContext } from '../cli.js';
 import { BoldstreamClient } from '../client/client.js';
-import { type Config, loadConfig } from '../config.js';
+import type { Config } from '../config.js';
 import { bundleFiles } from '../decode/bundle.js';
-import { BoldstreamError } from '../errors.js';
+import { BoldstreamError, catalogue, type ErrorCode } from '../errors.js';
 import type { SessionSpec, VolumePush } from '../generated/boldstream.js';
 import { openReplaySource } from '../ingest/sources/replay.js';
 import { parseSpeed } from '../ingest/sources/pace.js';
@@ -47,7 +47,7 @@ async function replay(ctx: CommandContext): Promise<number> {
   const input = ctx.positionals[0];
   if (!input || ctx.positionals.length > 1) throw new BoldstreamError('CLI_USAGE', `give one input\nusage: ${replayCommand.usage}`);
   const dummyScans = numberOption(ctx.values, 'dummy-scans');
-  const config = dummyScans === undefined ? ctx.config : loadConfig({ overrides: { ...ctx.config, pipeline: { ...ctx.config.pipeline, dummyScans } }, useEnvironment: false });
+  const config = ctx.config;
   const speed = parseSpeed(stringOption(ctx.values, 'speed'), 0);
   const repetitionTime = numberOption(ctx.values, 'tr');
   const series = numberOption(ctx.values, 'series');
@@ -60,9 +60,10 @@ async function replay(ctx: CommandContext): Promise<number> {
     masks: maskSpecs(ctx.values),
     events,
     ...(repetitionTime !== undefined ? { repetitionTime } : {}),
+    ...(dummyScans !== undefined ? { dummyScans } : {}),
   };
   const out = stringOption(ctx.values, 'out');
-  const sink = out ? createWriteStream(out) : process.stdout;
+  const sink = out ? await openOutput(out) : process.stdout;
   const records: SessionRecord[] = [];
   const write = (record: SessionRecord): void => {
     records.push(record);
@@ -101,7 +102,7 @@ async function viaServer(server: string, spec: SessionSpec & { id: string }, mod
     const mask = await readFile(path.join(modelDir, 'mask.nii.gz')).then((b) => new Uint8Array(b), () => null);
     const files = mask ? { ...bundle, 'mask.nii.gz': mask } : bundle;
     const reply = await fetch(new URL(`/models/${encodeURIComponent(model)}`, server), { method: 'POST', headers: { 'content-type': 'application/msgpack' }, body: packMsgpack({ files }) });
-    if (!reply.ok) throw new BoldstreamError('MODEL_INVALID', `upload to ${server} failed: ${reply.status} ${await reply.text()}`);
+    if (!reply.ok) throw await serverError(reply, `uploading model ${model}`);
   }
   const masks = await Promise.all(spec.masks.map(async (m) => ({ name: m.name, nifti: new Uint8Array(await readFile(m.path!)) })));
   const source = await openReplaySource(spec.source.path!, { speed: spec.source.speed ?? 0, ...(spec.source.seriesNumber !== undefined ? { seriesNumber: spec.source.seriesNumber } : {}) });
@@ -134,6 +135,23 @@ async function viaServer(server: string, spec: SessionSpec & { id: string }, mod
   } finally {
     client.close();
   }
+}
+
+/** The server's own coded error, passed on; anything else as INTERNAL with the status. */
+async function serverError(reply: Response, doing: string): Promise<BoldstreamError> {
+  const body = (await reply.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  const code = body?.error?.code;
+  return code && Object.hasOwn(catalogue, code) ? new BoldstreamError(code as ErrorCode, `${doing}: ${body.error?.message ?? ''}`) : new BoldstreamError('INTERNAL', `${doing}: HTTP ${reply.status}`);
+}
+
+/** Opens --out before anything runs, so a bad path fails at once with a clear code. */
+async function openOutput(file: string): Promise<WriteStream> {
+  const stream = createWriteStream(file);
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', (error) => reject(new BoldstreamError('OUTPUT_NOT_WRITABLE', `${file}: ${error.message}`, { cause: error })));
+  });
+  return stream;
 }
 
 function toPush(session: string, volume: Volume): VolumePush {

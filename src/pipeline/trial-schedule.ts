@@ -7,7 +7,7 @@
  * scanner time can give, and it is stated in docs/protocol.md.
  */
 import { TrialAccumulator } from '../decode/trial.js';
-import type { TimedEvent } from '../decode/events.js';
+import { checkEvent, type TimedEvent } from '../decode/events.js';
 import type { EventMarker } from '../generated/boldstream.js';
 import type { LoadedModel } from '../session/loaded-model.js';
 
@@ -17,10 +17,7 @@ export class TrialSchedule {
   private lastRunTime = 0;
   private lastArrival: number | null = null;
 
-  constructor(
-    private readonly hrfDelaySec: number,
-    initial: readonly EventMarker[] = [],
-  ) {
+  constructor(initial: readonly EventMarker[] = []) {
     for (const e of initial) this.add(e);
   }
 
@@ -28,6 +25,8 @@ export class TrialSchedule {
   add(marker: EventMarker, now = Date.now()): TimedEvent {
     const onset = marker.onset ?? (this.lastArrival === null ? 0 : this.lastRunTime + (now - this.lastArrival) / 1000);
     const event: TimedEvent = { onset, duration: marker.duration, trial_type: marker.trial_type ?? null, stim_file: marker.stim_file ?? null };
+    // Refused here, where the sender gets the error, rather than on every TR that would use it.
+    checkEvent(event, `event ${this.events.length}${marker.trial_type ? ` (${marker.trial_type})` : ''}`);
     this.events.push(event);
     this.accumulator?.addEvent(event);
     return event;
@@ -43,7 +42,8 @@ export class TrialSchedule {
     this.accumulator ??= new TrialAccumulator({
       labels: model.decoder.labels,
       scoreKind: model.decoder.scoreKind,
-      hrfDelaySec: this.hrfDelaySec,
+      // The shift the decoder was trained with: trials and training must agree on which TRs count.
+      hrfDelaySec: model.bundle.hrfDelaySec,
       events: this.events,
     });
     return this.accumulator;

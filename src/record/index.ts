@@ -2,3 +2,4 @@
 export { Recorder, initialInfo, type RecorderOptions, type RecordedSpec } from './recorder.js';
 export { openRecording, type Recording, type RecordedVolume, type RecordedEvent, type RecordingDamage } from './reader.js';
 export { recordingDir, recordingFiles } from './layout.js';
+export { saveSessionInputs, loadSessionInputs, isRecordingDir } from './inputs.js';

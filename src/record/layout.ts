@@ -6,6 +6,8 @@
  *     volumes.bin     the volumes as received: MAGIC, then frames of [uint32 LE length][msgpack]
  *     events.jsonl    trial markers, one JSON object per line, with the server time they arrived
  *     records.jsonl   the output records, exactly as sent to clients, in TR order
+ *     masks/<name>.nii.gz  the ROI masks the session used (inputs.ts), so a recording replays alone
+ *     model/          the model bundle the session decoded with, if any
  *
  * Everything but session.json is append-only, so a crash can only tear the last entry of a file;
  * the reader (reader.ts) stops before a torn tail and says so.
@@ -18,6 +20,8 @@ export const recordingFiles = {
   volumes: 'volumes.bin',
   events: 'events.jsonl',
   records: 'records.jsonl',
+  masks: 'masks',
+  model: 'model',
 } as const;
 
 /** Eight bytes at the head of volumes.bin: the format and its version. */

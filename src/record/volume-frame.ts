@@ -1,10 +1,11 @@
 /**
  * One volume as a frame of volumes.bin. Only what the readers parse is kept (identity, grid,
- * float32 data, times, slice timing): never another field of a DICOM header, so a recording holds
- * nothing that identifies a person beyond the images themselves.
+ * float32 data, times, slice timing, the reader's warnings, which name codes and files, never header
+ * values): never another field of a DICOM header, so a recording holds nothing that identifies a
+ * person beyond the images themselves.
  */
 import { Packr, Unpackr } from 'msgpackr';
-import { BoldstreamError } from '../errors.js';
+import { BoldstreamError, catalogue, type Warning } from '../errors.js';
 import type { Volume, VolumeIdentity } from '../volume.js';
 
 // moreTypes keeps Float32Array data and the Float64Array affine as they are, byte for byte.
@@ -23,6 +24,7 @@ export function volumeToFrame(volume: Volume): Uint8Array {
     receivedAt: volume.receivedAt,
     repetitionTime: volume.repetitionTime,
     ...(volume.sliceTiming ? { sliceTiming: [...volume.sliceTiming] } : {}),
+    ...(volume.warnings.length ? { warnings: volume.warnings.map((w) => ({ code: w.code, message: w.message })) } : {}),
   });
 }
 
@@ -50,6 +52,8 @@ export function volumeFromFrame(payload: Uint8Array, where: string): Volume {
   if (!numberOrNull(frame.acquisitionTime) || typeof frame.receivedAt !== 'number' || !numberOrNull(frame.repetitionTime)) return bad('bad times');
   const sliceTiming = frame.sliceTiming;
   if (sliceTiming !== undefined && !(Array.isArray(sliceTiming) && sliceTiming.every((t) => typeof t === 'number'))) return bad('bad slice timing');
+  const warnings = frame.warnings ?? [];
+  if (!(Array.isArray(warnings) && warnings.every((w) => isObject(w) && typeof w.code === 'string' && Object.hasOwn(catalogue, w.code) && typeof w.message === 'string'))) return bad('bad warnings');
   return {
     identity: typeof identity.instance === 'string'
       ? { series: identity.series, index: identity.index, instance: identity.instance }
@@ -60,6 +64,6 @@ export function volumeFromFrame(payload: Uint8Array, where: string): Volume {
     receivedAt: frame.receivedAt,
     repetitionTime: frame.repetitionTime,
     ...(sliceTiming ? { sliceTiming: sliceTiming as number[] } : {}),
-    warnings: [],
+    warnings: warnings as Warning[],
   };
 }

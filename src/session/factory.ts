@@ -14,10 +14,11 @@ import type { VolumeSource } from '../ingest/sources/source.js';
 import { WatchFolderSource } from '../ingest/sources/watch-folder.js';
 import type { Logger } from '../log.js';
 import type { MaskImage } from '../pipeline/run-state.js';
-import { Recorder, recordingDir } from '../record/index.js';
+import { isRecordingDir, loadSessionInputs, openRecording, Recorder, recordingDir, saveSessionInputs } from '../record/index.js';
 import { assertSafeName } from '../server/paths.js';
 import { type LoadedModel, loadModelDir } from './loaded-model.js';
 import { PipelineSession } from './pipeline-session.js';
+import { checkEvent } from '../decode/events.js';
 import type { Session, SessionFactory } from './types.js';
 
 export async function loadMask(spec: MaskSpec): Promise<MaskImage> {
@@ -41,12 +42,30 @@ export class PipelineSessionFactory implements SessionFactory {
   async create(spec: SessionSpec & { id: string }): Promise<Session> {
     const { config } = this.options;
     const logger = this.options.logger.child({ session: spec.id });
-    const masks = await Promise.all(spec.masks.map(loadMask));
-    const model = spec.model ? await loadModelDir(path.join(config.modelsDir, assertSafeName(spec.model, 'model name'))) : (this.options.model ?? null);
+    let masks = await Promise.all(spec.masks.map(loadMask));
+    let model = spec.model ? await loadModelDir(path.join(config.modelsDir, assertSafeName(spec.model, 'model name'))) : (this.options.model ?? null);
+    const replayed = spec.source.path && spec.source.kind !== 'push' && spec.source.kind !== 'watch' && (await isRecordingDir(spec.source.path)) ? spec.source.path : null;
+    if (replayed) {
+      // A recording replays with the masks and model it was recorded with, unless the spec names others.
+      const recorded = await loadSessionInputs(replayed, (await openRecording(replayed)).spec.model);
+      if (masks.length === 0) masks = recorded.masks;
+      model ??= recorded.model;
+    }
     // Events of a replayed recording go through the new session, so that they are recorded again.
     let session: PipelineSession | null = null;
     const source = await this.openSource(spec, (event) => session?.addEvent(event));
-    const recorder = this.options.record === false ? null : await Recorder.create(recordingDir(config.recordingsDir, spec.id), spec, { onError: (e) => logger.error({ code: e.code }, e.message) });
+    // Refuse a bad schedule before anything is created, so the sender gets the error (EVENTS_INVALID).
+    spec.events.forEach((e, i) => checkEvent({ onset: e.onset ?? 0, duration: e.duration }, `event ${i}`));
+    const recorder =
+      this.options.record === false
+        ? null
+        : await Recorder.create(recordingDir(config.recordingsDir, spec.id), spec, {
+            onError: (e) => {
+              logger.error({ code: e.code }, e.message);
+              session?.warnNext({ code: e.code, message: e.message });
+            },
+          });
+    if (recorder) await saveSessionInputs(recorder.dir, masks, model);
     session = new PipelineSession({ spec, config, logger, source, masks, model, recorder });
     return session;
   }

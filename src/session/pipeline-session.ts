@@ -9,7 +9,7 @@
  * subscribe to `records$` first and miss nothing.
  */
 import { Subject, type Subscription, tap } from 'rxjs';
-import type { Config } from '../config.js';
+import type { Config, PipelineConfig } from '../config.js';
 import { BoldstreamError, asBoldstreamError, type Warning } from '../errors.js';
 import type { EventMarker, SessionInfo, SessionSpec, VolumePush } from '../generated/boldstream.js';
 import { PushSource } from '../ingest/sources/push.js';
@@ -42,10 +42,12 @@ export class PipelineSession implements Session {
   private subscription: Subscription | null = null;
   private finish!: () => void;
   private stopping = false;
+  /** Conditions of the session itself (a failing disk) told on the next record. */
+  private pendingWarnings: Warning[] = [];
 
   constructor(private readonly parts: SessionParts) {
     this.id = parts.spec.id;
-    this.schedule = new TrialSchedule(parts.config.pipeline.hrfDelaySec);
+    this.schedule = new TrialSchedule();
     for (const e of parts.spec.events) this.addEvent(e);
     this.state = {
       ...initialInfo(parts.spec),
@@ -73,7 +75,7 @@ export class PipelineSession implements Session {
 
   private start(): void {
     if (this.stopping) return this.end();
-    const { source, recorder, config } = this.parts;
+    const { source, recorder } = this.parts;
     this.setState({ state: 'running' });
     this.log.info({ source: source.description.kind, from: source.description.from, masks: this.state.masks, model: this.state.model ?? null }, 'session started');
     const items = source.items().pipe(
@@ -84,9 +86,13 @@ export class PipelineSession implements Session {
     const records = sessionPipeline(
       items,
       {
-        inputs: { pipeline: config.pipeline, masks: this.parts.masks, model: this.parts.model },
+        inputs: { pipeline: this.pipelineConfig(), masks: this.parts.masks, model: this.parts.model },
         repetitionTime: this.parts.spec.repetitionTime ?? source.description.repetitionTime,
-        onNotice: (w: Warning) => this.log.warn({ code: w.code }, w.message),
+        onNotice: (w: Warning) => {
+          this.log.warn({ code: w.code }, w.message);
+          // Clients learn of a stalled export at once, not with the first record after it (K27).
+          if (w.code === 'SOURCE_STALLED') this.setState({}, 'stalled');
+        },
       },
       this.schedule,
     );
@@ -105,7 +111,22 @@ export class PipelineSession implements Session {
     });
   }
 
+  /** The config's pipeline settings with the spec's own (dummy scans) applied. */
+  private pipelineConfig(): PipelineConfig {
+    const { config, spec } = this.parts;
+    return spec.dummyScans === undefined ? config.pipeline : { ...config.pipeline, dummyScans: spec.dummyScans };
+  }
+
+  /** A warning about the session (not about a volume), carried by the next record. */
+  warnNext(w: Warning): void {
+    this.pendingWarnings.push(w);
+  }
+
   private emit(record: SessionRecord): void {
+    if (this.pendingWarnings.length > 0) {
+      record.warnings = [...(record.warnings ?? []), ...this.pendingWarnings];
+      this.pendingWarnings = [];
+    }
     this.state = { ...this.state, records: this.state.records + 1 };
     this.parts.recorder?.appendRecord(record);
     if (isErrorRecord(record)) this.log.warn({ tr: record.tr, code: record.error.code }, record.error.message);

@@ -54,10 +54,12 @@ describe('a session recorded by the server replays to the same records', () => {
     const ids = await readdir(server.config.recordingsDir);
     expect(ids).toHaveLength(1);
     const recording = path.join(server.config.recordingsDir, ids[0]!);
-    expect((await readdir(recording)).sort()).toEqual(['events.jsonl', 'records.jsonl', 'session.json', 'volumes.bin']);
+    expect((await readdir(recording)).sort()).toEqual(['events.jsonl', 'masks', 'records.jsonl', 'session.json', 'volumes.bin']);
+    expect(await readdir(path.join(recording, 'masks'))).toEqual(['amygdala.nii.gz']);
 
+    // The recording holds its masks: no --mask needed to get the same records back.
     const replayed = path.join(scratch, 'rtcloud-replayed.jsonl');
-    expect((await runCli(['replay', recording, '--mask', `amygdala=${amygdala}`, '--out', replayed])).code).toBe(0);
+    expect((await runCli(['replay', recording, '--out', replayed])).code).toBe(0);
     checkRecords(replayed, 10);
     const liveRecords = await readRecords(live);
     const replayRecords = await readRecords(replayed);
@@ -119,7 +121,10 @@ describe('a session recorded by the server replays to the same records', () => {
     recordedEvents.forEach((e, i) => expect(e.onset).toBeLessThanOrEqual(Math.ceil(events[i]!.onset / HAXBY_TR) * HAXBY_TR));
 
     const replayed = path.join(scratch, 'haxby-replayed.jsonl');
-    const replay = await runCli(['replay', recording, '--model', path.join(server.config.modelsDir, 'haxby-vt'), '--out', replayed]);
+    // ...and its model: retraining or deleting the model folder does not change what a replay gives.
+    expect((await readdir(path.join(recording, 'model'))).sort()).toEqual(['bundle.json', 'weights.f32']);
+    await rm(path.join(server.config.modelsDir, 'haxby-vt'), { recursive: true });
+    const replay = await runCli(['replay', recording, '--out', replayed]);
     expect(replay.code).toBe(0);
     checkRecords(replayed, 121);
     const replayRecords = (await readRecords(replayed)) as TrRecord[];

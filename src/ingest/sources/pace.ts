@@ -4,6 +4,7 @@
  * live export would be, so replays and live runs go through the same code from here on.
  */
 import { Observable } from 'rxjs';
+import { BoldstreamError } from '../../errors.js';
 import type { SourceItem } from './source.js';
 
 export interface TimedItem {
@@ -53,6 +54,6 @@ export function parseSpeed(text: string | number | undefined, fallback = 1): num
   if (text === undefined) return fallback;
   if (text === 'max' || text === 0 || text === '0') return 0;
   const value = typeof text === 'number' ? text : Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`speed must be a positive number or "max", not ${String(text)}`);
+  if (!Number.isFinite(value) || value < 0) throw new BoldstreamError('CLI_USAGE', `speed must be a positive number or "max", not "${String(text)}"`);
   return value;
 }

@@ -16,7 +16,8 @@ export function volumeToFrame(volume: Volume): Uint8Array {
   const identity: VolumeIdentity = volume.identity.instance === undefined
     ? { series: volume.identity.series, index: volume.identity.index }
     : { series: volume.identity.series, index: volume.identity.index, instance: volume.identity.instance };
-  return packr.pack({
+  // A copy: msgpackr packs into one shared, growing buffer, and a view kept until the write pins it all.
+  const packed = packr.pack({
     identity,
     grid: { dims: [...volume.grid.dims], voxelSize: [...volume.grid.voxelSize], affine: Float64Array.from(volume.grid.affine) },
     data: volume.data,
@@ -26,6 +27,7 @@ export function volumeToFrame(volume: Volume): Uint8Array {
     ...(volume.sliceTiming ? { sliceTiming: [...volume.sliceTiming] } : {}),
     ...(volume.warnings.length ? { warnings: volume.warnings.map((w) => ({ code: w.code, message: w.message })) } : {}),
   });
+  return Uint8Array.prototype.slice.call(packed);
 }
 
 type Loose = Record<string, unknown>;

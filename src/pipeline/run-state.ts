@@ -65,11 +65,12 @@ export function buildReference(volume: Volume, tr: number, inputs: RunInputs): R
     if (sameGrid({ dims: model.grid.dims, affine: model.grid.affine }, grid, 0.05)) modelIndices = model.voxelIndices;
     else standingWarnings.push(warning('MODEL_GRID_MISMATCH', `${model.name}: trained on ${model.grid.dims.join('x')}, run is ${grid.dims.join('x')}`));
   }
-  // Without any ROI or model the brain mask is what gets z-scored (its mean is reported as "brain").
-  const lists = [brain.indices, ...rois.map((m) => m.indices), ...(modelIndices ? [modelIndices] : [])];
+  // Only the voxels someone reads are realigned and z-scored: the ROIs and the model's. Without any ROI
+  // the brain mask stands in (its mean z is reported as "brain"), so that a bare run still gives a signal.
+  const roiLists = rois.length > 0 ? rois : [brain];
+  const lists = [...roiLists.map((m) => m.indices), ...(modelIndices ? [modelIndices] : [])];
   const { union, positions } = unionOf(lists);
-  const roiPositions = rois.map((m, i) => ({ name: m.name, positions: positions[i + 1]! }));
-  if (rois.length === 0) roiPositions.push({ name: brain.name, positions: positions[0]! });
+  const roiPositions = roiLists.map((m, i) => ({ name: m.name, positions: positions[i]! }));
   return {
     tr,
     grid,

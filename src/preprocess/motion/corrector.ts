@@ -13,7 +13,7 @@ import type { VoxelGrid } from '../../volume.js';
 import { fullBasis, inPlaneBasis, type MotionBasis } from './basis.js';
 import { registerLevel, type LevelResult } from './gauss-newton.js';
 import { resolveMotionOptions, type MotionOptions } from './options.js';
-import { buildPyramid, planLevels, type LevelGrid, type PyramidScratch } from './pyramid.js';
+import { addCoarseLevels, buildPyramid, planLevels, smoothForRegistration, type LevelGrid, type PyramidScratch } from './pyramid.js';
 import { maskAtLevel, registrationMask } from './registration-mask.js';
 import { fovCentre, headMotionToParams, invertRigid, isZeroParams, paramsToMatrix, type RigidParams, type Vec3 } from './rigid.js';
 import { buildTemplate, type Template } from './template.js';
@@ -47,6 +47,10 @@ const FINE_BORDER = 2;
  */
 const FINE_SHARE = 0.5;
 const FINE_SHARE_FROM_VOXELS = 20_000;
+/** Full-resolution steps the warm-started fast path may take before the pyramid is built after all. */
+const FAST_PATH_ITERATIONS = 6;
+/** How much worse than the last volume the fast path's fit may be (correlation) and still be kept. */
+const FAST_PATH_SIMILARITY_SLACK = 0.002;
 
 export class MotionCorrector {
   readonly grid: VoxelGrid;
@@ -93,11 +97,23 @@ export class MotionCorrector {
     const warnings: Warning[] = [];
     const nonFinite = countNonFinite(data);
     if (nonFinite > 0) warnings.push(warning('VOLUME_NONFINITE', `${nonFinite} voxels left out of motion estimation`));
-    const images = buildPyramid(data, this.plan, nonFinite === 0, false, this.scratch);
+    const finite = nonFinite === 0;
+    const images = [smoothForRegistration(data, this.plan[0]!.dims, finite, this.scratch)];
     const { maxIterations, toleranceMm } = this.options;
     const warm = previous !== undefined && !isZeroParams(previous.params) ? invertRigid(previous.matrix) : null;
     let h: Mat4 = warm ?? identity();
     let fine: LevelResult | null = null;
+    // Heads move little between TRs: from the last volume's pose, full resolution alone usually lands in
+    // a few steps. Accepted only if it converges as well as the last volume fitted; a jerk, a corrupted
+    // volume or a slow start takes the coarse-to-fine path below (which also tries a cold start).
+    if (warm !== null && this.templates.length > 1) {
+      const quick = registerLevel(this.templates[0]!, images[0]!, warm, this.basis, this.centre, FAST_PATH_ITERATIONS, toleranceMm);
+      if (quick.converged && quick.failure === undefined && quick.similarity >= previous!.similarity - FAST_PATH_SIMILARITY_SLACK) {
+        const estimate = this.finish(quick.h, quick, warnings);
+        return estimate;
+      }
+    }
+    addCoarseLevels(images, this.plan, finite);
     for (let l = this.templates.length - 1; l >= 0; l--) {
       const t = this.templates[l]!;
       // Coarse levels only need to land within the fine level's reach (a fraction of their voxel).
@@ -111,6 +127,10 @@ export class MotionCorrector {
       if (result.failure === undefined || l === 0) h = result.h;
       if (l === 0) fine = result;
     }
+    return this.finish(h, fine, warnings);
+  }
+
+  private finish(h: Mat4, fine: LevelResult | null, warnings: Warning[]): MotionEstimate {
     const params = headMotionToParams(h, this.centre);
     const estimate: MotionEstimate = {
       params,

@@ -75,8 +75,12 @@ export interface PyramidScratch {
  * says the volume holds no NaN or ±Inf, which allows the fast filters.
  */
 export function buildPyramid(data: Float32Array, plan: readonly LevelGrid[], finite: boolean, raw = false, scratch?: PyramidScratch): Float32Array[] {
-  const images = [raw ? data : smoothForRegistration(data, plan[0]!.dims, finite, scratch)];
-  for (let l = 1; l < plan.length; l++) {
+  return addCoarseLevels([raw ? data : smoothForRegistration(data, plan[0]!.dims, finite, scratch)], plan, finite);
+}
+
+/** The coarser levels below an existing level-0 image (built only when a volume needs them). */
+export function addCoarseLevels(images: Float32Array[], plan: readonly LevelGrid[], finite: boolean): Float32Array[] {
+  for (let l = images.length; l < plan.length; l++) {
     let cur = { data: images[l - 1]!, dims: plan[l - 1]!.dims };
     for (const axis of [0, 1, 2] as const) if (plan[l]!.reduced[axis]) cur = filterAxis(cur.data, cur.dims, axis, REDUCE_TAPS, true, finite);
     images.push(cur.data);

@@ -85,6 +85,38 @@ function parse(content: Uint8Array, compressed: boolean, source: string): NiftiI
   };
 }
 
+/** A 4D file whose frames are decoded one at a time, when asked for: replaying a long run then holds the
+ * file's own bytes (int16: half of float32) and one frame, instead of every frame in float32. */
+export interface NiftiFrames extends NiftiHeaderInfo {
+  /** Frame t as a new Float32Array (scaled, host order). */
+  frame(t: number): Float32Array;
+}
+
+function frames(content: Uint8Array, compressed: boolean, source: string): NiftiFrames {
+  const { h, layout, info } = describe(content, compressed, source);
+  const type = datatypeOf(h.datatype, source);
+  const perFrame = layout.dims[0] * layout.dims[1] * layout.dims[2];
+  const needed = layout.dataOffset + perFrame * layout.frames * type.bytes;
+  if (content.length < needed) {
+    throw new BoldstreamError('NIFTI_TRUNCATED', `${source}: ${content.length} bytes, header and data need ${needed}`);
+  }
+  const scaling = scalingOf(h.sclSlope, h.sclInter);
+  return {
+    ...info,
+    frame(t: number): Float32Array {
+      if (!Number.isInteger(t) || t < 0 || t >= layout.frames) throw new BoldstreamError('VOLUME_TR_OUT_OF_RANGE', `${source}: frame ${t} of ${layout.frames}`);
+      return decodeVoxels(content, layout.dataOffset + t * perFrame * type.bytes, perFrame, type, h.littleEndian, scaling);
+    },
+  };
+}
+
+/** Like readNifti, but each frame is decoded only when `frame(t)` is called. */
+export async function openNiftiFrames(path: string): Promise<NiftiFrames> {
+  const bytes = await readWhole(path);
+  const content = await inflateAllAsync(bytes, path);
+  return guarded(() => frames(content, isGzip(bytes), path));
+}
+
 /** Runs `read`, turning anything that is not already a BoldstreamError into one: bad input never escapes as a crash. */
 function guarded<T>(read: () => T): T {
   try {

@@ -8,10 +8,10 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Observable } from 'rxjs';
-import { BoldstreamError, asBoldstreamError, warning } from '../../errors.js';
+import { BoldstreamError, asBoldstreamError, type Warning, warning } from '../../errors.js';
 import { describeBoldRun } from '../bids/index.js';
 import { isProbablyDicom, readDicom, type DicomVolume } from '../dicom/index.js';
-import { readNifti } from '../nifti/index.js';
+import { openNiftiFrames } from '../nifti/index.js';
 import { openRecording, type RecordedEvent } from '../../record/index.js';
 import { paced, type TimedItem } from './pace.js';
 import { dicomHeaderIdentity, type HeaderIdentity } from './watch-header.js';
@@ -41,11 +41,17 @@ class ReplaySource implements VolumeSource {
 }
 
 async function niftiReplay(file: string, options: ReplayOptions): Promise<VolumeSource> {
-  const run = await describeBoldRun(file).catch(() => null);
-  const image = readNifti(new Uint8Array(await readFile(file)), path.basename(file));
+  const image = await openNiftiFrames(file);
+  const warnings: Warning[] = [...image.warnings];
+  // A BIDS run's sidecar gives the TR (K20); a sidecar that cannot be read is said, not skipped silently.
+  const run = await describeBoldRun(file).catch((error: unknown) => {
+    const e = asBoldstreamError(error);
+    warnings.push({ code: e.code, message: e.message });
+    return null;
+  });
+  for (const w of run?.warnings ?? []) if (!warnings.some((x) => x.message === w.message)) warnings.push(w);
   const tr = options.repetitionTime ?? run?.repetitionTime ?? image.repetitionTime;
   const series = `nifti:${path.basename(file)}`;
-  const warnings = [...(run?.warnings ?? image.warnings)];
   const items: TimedItem[] = Array.from({ length: image.frames }, (_, t) => ({
     at: t * (tr ?? 1),
     make: (receivedAt) => ({

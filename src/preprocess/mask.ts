@@ -41,10 +41,13 @@ export function maskFromImage(name: string, image: { grid: VoxelGrid; data: Floa
  */
 export function autoBrainMask(data: Float32Array, grid: VoxelGrid, fraction: number): Mask {
   const [nx, ny, nz] = grid.dims;
-  const finite = Array.from(data).filter((v) => Number.isFinite(v) && v > 0);
-  if (finite.length === 0) throw new BoldstreamError('MASK_EMPTY', 'automatic brain mask: the reference volume has no positive voxels');
-  finite.sort((a, b) => a - b);
-  const robustMax = finite[Math.min(finite.length - 1, Math.floor(0.98 * finite.length))]!;
+  // A typed array sorts numerically in native code: ~100x faster than a JS array with a comparator.
+  const positive = new Float32Array(data.length);
+  let count = 0;
+  for (let v = 0; v < data.length; v++) if (data[v]! > 0 && data[v]! < Infinity) positive[count++] = data[v]!;
+  if (count === 0) throw new BoldstreamError('MASK_EMPTY', 'automatic brain mask: the reference volume has no positive voxels');
+  const finite = positive.subarray(0, count).sort();
+  const robustMax = finite[Math.min(count - 1, Math.floor(0.98 * count))]!;
   const level = fraction * robustMax;
   const inside = new Uint8Array(data.length);
   for (let v = 0; v < data.length; v++) inside[v] = data[v]! > level ? 1 : 0;
@@ -55,19 +58,12 @@ export function autoBrainMask(data: Float32Array, grid: VoxelGrid, fraction: num
       for (let i = 0; i < nx; i++) {
         const v = i + nx * j + slab * k;
         if (!inside[v]) continue;
-        let neighbours = 0;
-        let possible = 0;
-        const look = (exists: boolean, at: number): void => {
-          if (!exists) return;
-          possible++;
-          neighbours += inside[at]!;
-        };
-        look(i > 0, v - 1);
-        look(i < nx - 1, v + 1);
-        look(j > 0, v - nx);
-        look(j < ny - 1, v + nx);
-        look(k > 0, v - slab);
-        look(k < nz - 1, v + slab);
+        // Neighbours inside the mask, and how many neighbours the grid has here (edges have fewer).
+        const neighbours =
+          (i > 0 ? inside[v - 1]! : 0) + (i < nx - 1 ? inside[v + 1]! : 0) +
+          (j > 0 ? inside[v - nx]! : 0) + (j < ny - 1 ? inside[v + nx]! : 0) +
+          (k > 0 ? inside[v - slab]! : 0) + (k < nz - 1 ? inside[v + slab]! : 0);
+        const possible = (i > 0 ? 1 : 0) + (i < nx - 1 ? 1 : 0) + (j > 0 ? 1 : 0) + (j < ny - 1 ? 1 : 0) + (k > 0 ? 1 : 0) + (k < nz - 1 ? 1 : 0);
         // Thin volumes (one slice) have only 4 possible neighbours; ask for half of what is possible.
         if (neighbours >= Math.min(3, Math.ceil(possible / 2))) picked.push(v);
       }

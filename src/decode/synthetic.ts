@@ -4,6 +4,7 @@
  * benchmark, and tests that need a signal of known strength. Seeded, so every machine draws the same.
  */
 import { type FeatureMatrix, featureMatrix } from './matrix.js';
+import { Random } from '../synth/random.js';
 
 export interface SyntheticOptions {
   readonly runs: number;
@@ -38,16 +39,10 @@ export interface SyntheticSet {
   readonly patterns: Float64Array;
 }
 
-/** mulberry32: a small, fast, well-mixed 32-bit generator; uniform in [0, 1). */
+/** Uniform in [0, 1) from a seed (the project's one generator, synth/random.ts). */
 export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 /** Standard normal draws by Box–Muller from a seeded uniform generator. */

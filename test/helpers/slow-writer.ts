@@ -11,6 +11,7 @@ import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { repoRoot } from './paths.js';
+import { Random } from '../../src/synth/random.js';
 
 export interface WritePlan {
   /** Folder written into. */
@@ -26,16 +27,10 @@ export interface WritePlan {
   readonly seed: number;
 }
 
-/** mulberry32: a tiny seeded generator, enough to make test data repeatable. */
+/** A seeded generator (the project's own, synth/random.ts), so that test data repeat. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {

@@ -8,7 +8,7 @@
  * runs) those are exactly trans_x, trans_y and rot_z, and the other three parameters come out 0.
  */
 import type { Mat4 } from '../../geometry/mat4.js';
-import type { Vec3 } from './rigid.js';
+import { rigidAbout, type Vec3 } from './rigid.js';
 
 export interface MotionBasis {
   readonly dof: number;
@@ -64,17 +64,7 @@ export function stepToMotion(basis: MotionBasis, delta: ArrayLike<number>, centr
       }
     }
   }
-  const h = new Float64Array(16);
-  for (let row = 0; row < 3; row++) {
-    let rc = 0;
-    for (let col = 0; col < 3; col++) {
-      h[row * 4 + col] = r[row * 3 + col]!;
-      rc += r[row * 3 + col]! * centre[col]!;
-    }
-    h[row * 4 + 3] = centre[row]! + t[row]! - rc;
-  }
-  h[15] = 1;
-  return h;
+  return rigidAbout(r, t, centre);
 }
 
 function dot(a: Vec3, b: Vec3): number {

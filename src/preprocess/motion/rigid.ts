@@ -62,8 +62,11 @@ export function eulerToRotation(rx: number, ry: number, rz: number): Float64Arra
 
 /** The head motion H (reference → this volume), the inverse of the record's matrix. */
 export function paramsToHeadMotion(p: RigidParams, centre: Vec3): Mat4 {
-  const r = eulerToRotation(p.rot_x, p.rot_y, p.rot_z);
-  const t = [p.trans_x, p.trans_y, p.trans_z];
+  return rigidAbout(eulerToRotation(p.rot_x, p.rot_y, p.rot_z), [p.trans_x, p.trans_y, p.trans_z], centre);
+}
+
+/** x ↦ R(x − c) + c + t as a 4x4 matrix, for a row-major 3x3 rotation R. */
+export function rigidAbout(r: ArrayLike<number>, t: ArrayLike<number>, centre: Vec3): Mat4 {
   const h = new Float64Array(16);
   for (let row = 0; row < 3; row++) {
     let rc = 0;

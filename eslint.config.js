@@ -14,4 +14,12 @@ export default tseslint.config(
     },
   },
   { files: ['src/config.ts', 'scripts/**', 'bench/**', 'test/**'], rules: { 'no-restricted-properties': 'off' } },
+  // The page at / runs in browsers: their globals, not Node's.
+  {
+    files: ['clients/web/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { window: 'readonly', document: 'readonly', history: 'readonly', location: 'readonly', WebSocket: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly', URL: 'readonly', console: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearTimeout: 'readonly', clearInterval: 'readonly', requestAnimationFrame: 'readonly', performance: 'readonly' },
+    },
+  },
 );

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Observable } from 'rxjs';
 import { BoldstreamError, asBoldstreamError, type Warning, warning } from '../../errors.js';
 import { describeBoldRun } from '../bids/index.js';
+import { parseBidsName } from '../bids/entities.js';
 import { isProbablyDicom, readDicom, type DicomVolume } from '../dicom/index.js';
 import { openNiftiFrames } from '../nifti/index.js';
 import { openRecording, type RecordedEvent } from '../../record/index.js';
@@ -44,7 +45,9 @@ async function niftiReplay(file: string, options: ReplayOptions): Promise<Volume
   const image = await openNiftiFrames(file);
   const warnings: Warning[] = [...image.warnings];
   // A BIDS run's sidecar gives the TR (K20); a sidecar that cannot be read is said, not skipped silently.
-  const run = await describeBoldRun(file).catch((error: unknown) => {
+  // A file not named as a BIDS run is just a 4D NIfTI: the header is all there is.
+  const isBidsRun = parseBidsName(path.basename(file))?.suffix === 'bold';
+  const run = !isBidsRun ? null : await describeBoldRun(file).catch((error: unknown) => {
     const e = asBoldstreamError(error);
     warnings.push({ code: e.code, message: e.message });
     return null;

@@ -54,6 +54,7 @@ export const catalogue = {
   VOLUME_MISSING: entry('no volume arrived for this TR'),
   VOLUME_INCOMPLETE: entry('volume file never parsed completely before the deadline'),
   VOLUME_NONFINITE: entry('volume holds NaN or infinite voxels; they are excluded'),
+  VOLUME_MOSTLY_NONFINITE: entry('more than half of the volume is NaN or infinite; it cannot be used'),
   VOLUME_IGNORED: entry('file is not part of the selected series and is ignored'),
   VOLUME_DUMMY: entry('volume is a dummy scan and is discarded'),
   VOLUME_TR_OUT_OF_RANGE: entry('volume TR index is outside the accepted range'),
@@ -81,6 +82,7 @@ export const catalogue = {
   REFERENCE_POOR_FIT: entry('volume is very unlike the reference; the reference may be wrong'),
   MASK_GRID_MISMATCH: entry('mask is not on the voxel grid of the run'),
   MASK_EMPTY: entry('mask selects no voxel'),
+  ROI_NO_DATA: entry('no voxel of the ROI has data in this volume; its value is left out'),
   STATS_WARMING_UP: entry('too few volumes yet for stable per-voxel statistics'),
 
   // Decoding and models
@@ -91,6 +93,7 @@ export const catalogue = {
   TRAIN_INVALID: entry('training data cannot be used (shape, labels, runs or non-finite values)'),
   EVENTS_INVALID: entry('events table cannot be read'),
   BIDS_SIDECAR_INVALID: entry('BIDS sidecar JSON cannot be read or has an invalid field'),
+  SIMULATE_INPUT_INVALID: entry('the real run cannot be the base of a simulated subject (too few volumes, no TR or no visual region)'),
 
   // Server, sessions and wire protocol
   SESSION_NOT_FOUND: entry('session does not exist', 404, 4404),

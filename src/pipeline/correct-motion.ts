@@ -25,7 +25,8 @@ export function correctMotion(holder: ReferenceHolder, headRadiusMm: number): Op
     ctx.framewiseDisplacement = framewiseDisplacement(previous?.params ?? null, estimate.params, headRadiusMm);
     // A thin volume's limited registration is a property of the run: said once, on the reference TR.
     if (ctx.tr === reference.tr && reference.corrector.limitedDof) ctx.warnings.push(warning('MOTION_LIMITED_DOF', `${reference.grid.dims[2]} slices`));
-    ctx.warnings.push(...estimate.warnings.filter((w) => w.code !== 'MOTION_LIMITED_DOF'));
+    // Non-finite voxels were already reported by the reference stage.
+    ctx.warnings.push(...estimate.warnings.filter((w) => w.code !== 'MOTION_LIMITED_DOF' && w.code !== 'VOLUME_NONFINITE'));
     previous = estimate;
   });
 }

@@ -21,6 +21,9 @@ export function setReference(inputs: RunInputs, holder: ReferenceHolder): Operat
     let nonfinite = 0;
     for (let v = 0; v < volume.data.length; v++) if (!Number.isFinite(volume.data[v]!)) nonfinite++;
     ctx.nonfiniteVoxels = nonfinite;
+    // A volume that is mostly NaN (a failed reconstruction, a dropped frame filled with NaN) would still
+    // give numbers (0 z-scores, a stuck motion estimate) that a feedback display would show as real.
+    if (nonfinite > volume.data.length / 2) throw new BoldstreamError('VOLUME_MOSTLY_NONFINITE', `${nonfinite} of ${volume.data.length} voxels`);
     if (nonfinite > 0) ctx.warnings.push(warning('VOLUME_NONFINITE', `${nonfinite} voxels`));
     const reference = holder.current;
     if (reference === null) {

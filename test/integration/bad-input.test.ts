@@ -198,6 +198,24 @@ describe('bad input to a live server', () => {
     await expectHealthy();
   });
 
+  it('K22 a volume that is all NaN is an error record, never a feedback value of 0', async () => {
+    const id = 'all-nan';
+    const w = await watch(id);
+    const pusher = await startPush(id);
+    for (let t = 0; t < 8; t++) {
+      const data = run.frame(t);
+      if (t === 6) data.fill(Number.NaN);
+      await pushFrame(pusher, id, t, data);
+    }
+    await pusher.end(id);
+    expect((await w.ended).state).toBe('ended');
+    expect(w.records.map((r) => r.tr)).toEqual(range(0, 8));
+    expect(w.errors().map((r) => [r.tr, r.error.code])).toEqual([[6, 'VOLUME_MOSTLY_NONFINITE']]);
+    // The running statistics are untouched: the next TR goes on as if TR 6 had not come.
+    expect(Number.isFinite((w.record(7) as TrRecord).roi.amygdala)).toBe(true);
+    await expectHealthy();
+  });
+
   it('K04 a non-image file dropped into a watched folder is ignored with a notice; volumes keep flowing', async () => {
     const dir = path.join(scratch, 'export');
     await mkdir(dir);

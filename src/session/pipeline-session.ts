@@ -74,7 +74,10 @@ export class PipelineSession implements Session {
   }
 
   private start(): void {
-    if (this.stopping) return this.end();
+    if (this.stopping && !(this.parts.source instanceof PushSource)) {
+      this.setState({ state: 'ended', endedAt: Date.now() }, 'stopped');
+      return this.end();
+    }
     const { source, recorder } = this.parts;
     this.setState({ state: 'running' });
     this.log.info({ source: source.description.kind, from: source.description.from, masks: this.state.masks, model: this.state.model ?? null }, 'session started');

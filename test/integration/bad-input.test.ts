@@ -216,6 +216,21 @@ describe('bad input to a live server', () => {
     await expectHealthy();
   });
 
+  it('a push session whose every volume is invalid still ends, with an error record per TR', async () => {
+    const id = 'all-invalid';
+    const w = await watch(id);
+    const pusher = await startPush(id);
+    for (let t = 0; t < 3; t++) await pusher.push({ ...floatPush(id, t, run, run.dims, run.frame(t)), data: new Uint8Array(12) });
+    await pusher.end(id);
+    expect((await w.ended).state).toBe('ended');
+    expect(w.errors().map((r) => [r.tr, r.error.code])).toEqual([
+      [0, 'VOLUME_INVALID'],
+      [1, 'VOLUME_INVALID'],
+      [2, 'VOLUME_INVALID'],
+    ]);
+    expect(server.running.server.hub.info(id).state).toBe('ended');
+  });
+
   it('K04 a non-image file dropped into a watched folder is ignored with a notice; volumes keep flowing', async () => {
     const dir = path.join(scratch, 'export');
     await mkdir(dir);

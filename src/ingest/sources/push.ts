@@ -54,25 +54,41 @@ export function volumeFromPush(push: VolumePush, receivedAt: number, series: str
 export class PushSource implements VolumeSource {
   readonly description: SourceDescription;
   private readonly incoming = new Subject<SourceItem>();
+  /** What came before the pipeline subscribed (a client may push right after `start`), and whether it ended. */
+  private early: SourceItem[] | null = [];
+  private endedEarly = false;
 
   constructor(private readonly sessionId: string, repetitionTime: number | null = null) {
     this.description = { kind: 'push', from: `push:${sessionId}`, repetitionTime };
   }
 
   items(): Observable<SourceItem> {
-    return this.incoming.asObservable();
+    return new Observable<SourceItem>((subscriber) => {
+      const early = this.early ?? [];
+      this.early = null;
+      const subscription = this.incoming.subscribe(subscriber);
+      for (const item of early) subscriber.next(item);
+      if (this.endedEarly) subscriber.complete();
+      return subscription;
+    });
+  }
+
+  private emit(item: SourceItem): void {
+    if (this.early) this.early.push(item);
+    else this.incoming.next(item);
   }
 
   push(message: VolumePush): void {
     const receivedAt = Date.now();
     try {
-      this.incoming.next({ kind: 'volume', volume: volumeFromPush(message, receivedAt, `push:${this.sessionId}`) });
+      this.emit({ kind: 'volume', volume: volumeFromPush(message, receivedAt, `push:${this.sessionId}`) });
     } catch (error) {
-      this.incoming.next({ kind: 'problem', tr: Number.isInteger(message.index) ? message.index : null, error: error as BoldstreamError });
+      this.emit({ kind: 'problem', tr: Number.isInteger(message.index) ? message.index : null, error: error as BoldstreamError });
     }
   }
 
   end(): void {
-    this.incoming.complete();
+    if (this.early) this.endedEarly = true;
+    else this.incoming.complete();
   }
 }

@@ -123,7 +123,8 @@ async function viaServer(server: string, spec: SessionSpec & { id: string }, mod
       source.items().subscribe({
         next: (item) => {
           if (item.kind === 'volume') pushes.push(client.push(toPush(spec.id, item.volume)));
-          else console.error(`boldstream: ${item.kind === 'notice' ? item.warning.message : item.error.message}`);
+          else if (item.kind === 'notice') console.error(`boldstream: ${item.warning.message}`);
+          else if (item.kind === 'problem') console.error(`boldstream: ${item.error.message}`);
         },
         error: reject,
         complete: resolve,

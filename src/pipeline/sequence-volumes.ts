@@ -39,6 +39,8 @@ export function sequenceVolumes(options: SequenceOptions, scheduler: SchedulerLi
       const pending = new Map<number, Slot>();
       const settled = new Set<number>();
       const missing = new Set<number>();
+      /** TRs whose file is still being written (the source read their header): named if given up. */
+      const arriving = new Map<number, string>();
       const instances = new Map<number, string | undefined>();
       let notices: Warning[] = [];
       let next: number | null = null;
@@ -76,7 +78,9 @@ export function sequenceVolumes(options: SequenceOptions, scheduler: SchedulerLi
 
       const emitGap = (tr: number): void => {
         missing.add(tr);
-        const error = new BoldstreamError('VOLUME_MISSING', `TR ${tr}`);
+        // Closed-loop feedback cannot wait out a slow write; the record says it was given up, and why.
+        const file = arriving.get(tr);
+        const error = file === undefined ? new BoldstreamError('VOLUME_MISSING', `TR ${tr}`) : new BoldstreamError('VOLUME_INCOMPLETE', `TR ${tr}: ${file} was still being written when later volumes had come`);
         subscriber.next({ kind: 'failed', record: { tr, error: error.toJSON(), warnings: takeNotices() } });
       };
 
@@ -130,7 +134,9 @@ export function sequenceVolumes(options: SequenceOptions, scheduler: SchedulerLi
           return;
         }
         if (missing.has(tr) || tr < next) {
-          notice(warning('VOLUME_TOO_LATE', `TR ${tr}`));
+          // A file that never completed is reported as what it is, not as a volume that came late.
+          if (slot.item.kind === 'problem') notice({ code: slot.item.error.code, message: `TR ${tr} (already given up): ${slot.item.error.message}` });
+          else notice(warning('VOLUME_TOO_LATE', `TR ${tr}`));
           return;
         }
         instances.set(tr, slot.instance);
@@ -143,6 +149,10 @@ export function sequenceVolumes(options: SequenceOptions, scheduler: SchedulerLi
           const arrivedAt = scheduler.now();
           const startedAt = performance.now();
           if (item.kind === 'notice') return notice(item.warning);
+          if (item.kind === 'expected') {
+            if (!settled.has(item.tr) && !missing.has(item.tr)) arriving.set(item.tr, item.file);
+            return;
+          }
           if (item.kind === 'problem') {
             if (item.tr === null) return notice({ code: item.error.code, message: item.error.message });
             return accept(item.tr, { item, arrivedAt, startedAt });

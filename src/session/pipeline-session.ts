@@ -93,8 +93,9 @@ export class PipelineSession implements Session {
         repetitionTime: this.parts.spec.repetitionTime ?? source.description.repetitionTime,
         onNotice: (w: Warning) => {
           this.log.warn({ code: w.code }, w.message);
-          // Clients learn of a stalled export at once, not with the first record after it (K27).
-          if (w.code === 'SOURCE_STALLED') this.setState({}, 'stalled');
+          // Clients hear of it at once as a status, not only with the next record: after the last TR
+          // there is no next record, and a stalled export (K27) is news while nothing arrives.
+          this.setState({}, w.code === 'SOURCE_STALLED' ? 'stalled' : `${w.code}: ${w.message}`);
         },
       },
       this.schedule,

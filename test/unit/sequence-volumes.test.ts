@@ -73,6 +73,22 @@ describe('sequenceVolumes', () => {
     expect(failed?.kind === 'failed' && failed.record.warnings?.map((w) => w.code)).toEqual(['DICOM_NOT_DICOM']);
   });
 
+  it('K01 a TR whose file is still being written is given up as VOLUME_INCOMPLETE; the late verdict is a warning', () => {
+    const incomplete: SourceItem = { kind: 'expected', tr: 1, file: 'f1.dcm' };
+    const verdict: SourceItem = { kind: 'problem', tr: 1, error: new BoldstreamError('VOLUME_INCOMPLETE', 'f1.dcm never completed') };
+    const seen: PipelineItem[] = [];
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+      const out = cold('ax-c--------v-d|', { a: volumeItem(0), x: incomplete, c: volumeItem(2), v: verdict, d: volumeItem(3) }).pipe(sequenceVolumes({ window: 2, waitMs: 5, dummyScans: 0 }));
+      expectObservable(out.pipe(map(label))).toBe('a-------(gc)--d|', { a: 'v0', g: 'err1', c: 'v2', d: 'v3' });
+      out.subscribe((item) => seen.push(item));
+    });
+    const gap = seen.find((i) => i.kind === 'failed');
+    expect(gap?.kind === 'failed' && gap.record.error.code).toBe('VOLUME_INCOMPLETE');
+    expect(gap?.kind === 'failed' && gap.record.error.message).toMatch(/f1\.dcm/);
+    const last = seen[seen.length - 1];
+    expect(last?.kind === 'tr' && last.ctx.warnings.map((w) => w.code)).toEqual(['VOLUME_INCOMPLETE']);
+  });
+
   it('a run joined late starts where it was joined', () => {
     const notices = run('a-b|', { a: volumeItem(40), b: volumeItem(41) }, 'a-b|', { a: 'v40', b: 'v41' });
     expect(notices.map((n) => n.code)).toEqual(['RUN_JOINED_LATE']);

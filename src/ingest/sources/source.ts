@@ -16,7 +16,12 @@ export type SourceItem =
   /** Something arrived but cannot become a volume; `tr` when the header told which TR it was. */
   | { readonly kind: 'problem'; readonly tr: number | null; readonly error: BoldstreamError; readonly file?: string }
   /** A condition of the source itself (stalled export, ignored file): goes into the next record's warnings. */
-  | { readonly kind: 'notice'; readonly warning: Warning };
+  | { readonly kind: 'notice'; readonly warning: Warning }
+  /**
+   * A file for this TR is arriving (its header names the TR, its data is not complete yet, K01/K02). If
+   * the TR has to be given up before the file completes, its record says why instead of "missing".
+   */
+  | { readonly kind: 'expected'; readonly tr: number; readonly file: string };
 
 export interface SourceDescription {
   readonly kind: 'replay' | 'watch' | 'push' | 'recording';

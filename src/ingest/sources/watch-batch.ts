@@ -15,7 +15,9 @@ type Ordered = { readonly index: number; readonly item: SourceItem };
 
 function seriesOf(outcome: Outcome): (SeriesOf & { mtimeMs: number }) | null {
   if (outcome.kind === 'ignored') return null;
-  if (outcome.kind === 'problem') return outcome.header ? { series: outcome.header.identity.series, seriesNumber: outcome.header.seriesNumber, mtimeMs: outcome.mtimeMs } : null;
+  if (outcome.kind === 'problem' || outcome.kind === 'arriving') {
+    return outcome.header ? { series: outcome.header.identity.series, seriesNumber: outcome.header.seriesNumber, mtimeMs: outcome.mtimeMs } : null;
+  }
   const { reading } = outcome;
   if (reading.kind === 'volume') return { series: reading.volume.identity.series, seriesNumber: reading.seriesNumber, mtimeMs: outcome.mtimeMs };
   return { series: reading.series, seriesNumber: null, mtimeMs: outcome.mtimeMs };
@@ -41,6 +43,10 @@ export function itemsOfPoll(outcomes: readonly Outcome[], filter: SeriesFilter, 
     const admitted = series ? filter.admit(series, outcome.name) : true;
     if (admitted !== true) {
       if (admitted) notices.push(admitted);
+      continue;
+    }
+    if (outcome.kind === 'arriving') {
+      ordered.push({ index: outcome.header.identity.index, item: { kind: 'expected', tr: outcome.header.identity.index, file: outcome.name } });
       continue;
     }
     if (outcome.kind === 'problem') {

@@ -23,7 +23,9 @@ import { readSteady, signatureOf } from './watch-read.js';
 export type Outcome =
   | { readonly kind: 'read'; readonly name: string; readonly mtimeMs: number; readonly reading: FileReading & { kind: 'volume' | 'unindexed' } }
   | { readonly kind: 'problem'; readonly name: string; readonly mtimeMs: number; readonly error: BoldstreamError; readonly header: HeaderIdentity | null }
-  | { readonly kind: 'ignored'; readonly name: string; readonly reason: string };
+  | { readonly kind: 'ignored'; readonly name: string; readonly reason: string }
+  /** The header of a file still being written names its TR: told once, so a gap there can say why. */
+  | { readonly kind: 'arriving'; readonly name: string; readonly mtimeMs: number; readonly header: HeaderIdentity };
 
 interface Tracked {
   phase: 'existing' | 'pending' | 'settled';
@@ -162,6 +164,7 @@ export class FileTracker {
       case 'invalid':
         return this.final(name, track, { kind: 'problem', name, mtimeMs: track.mtimeMs, error: reading.error, header: reading.header }, stable, out);
       case 'incomplete':
+        if (reading.header && !track.header) out.push({ kind: 'arriving', name, mtimeMs: track.mtimeMs, header: reading.header });
         track.header = reading.header ?? track.header;
         return this.retry(name, track, now, reading.error, out);
     }

@@ -80,6 +80,8 @@ export const configSchema = z
   .object({
     /** Folder of real scans; the demo falls back to a synthetic session when it is missing. */
     dataDir: z.string().default('../shared/data'),
+    /** More folders that clients may name files in (an export folder to watch, masks); dataDir comes first. */
+    extraDataDirs: z.array(z.string()).default([]),
     /** Where every session is recorded (volumes, events, records). */
     recordingsDir: z.string().default('recordings'),
     /** Where uploaded and trained model bundles live. */

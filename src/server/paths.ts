@@ -3,7 +3,7 @@
  * a folder name (session id, model name), and each must stay inside the folders the operator allowed:
  * a server on the scanner network must never become a way to read or write elsewhere on the disk.
  */
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { BoldstreamError } from '../errors.js';
 
@@ -54,7 +54,10 @@ function isInside(candidate: string, root: string): boolean {
 export function resolveInside(given: string, roots: readonly string[]): string {
   if (roots.length === 0) throw new BoldstreamError('PATH_OUTSIDE_DATA', 'no data folder is configured');
   if (given.includes('\0')) throw new BoldstreamError('PATH_OUTSIDE_DATA', 'path contains a NUL byte');
-  const lexical = path.resolve(roots[0]!, given);
+  // A relative path names a place in the first folder where it exists (else in the first folder), so
+  // "rtcloud-faces/dicom" and "incoming" work with the scans in one folder and exports in another.
+  const candidates = path.isAbsolute(given) ? [path.resolve(given)] : roots.map((r) => path.resolve(r, given));
+  const lexical = candidates.find((c) => existsSync(c)) ?? candidates[0]!;
   const real = realLocation(lexical);
   for (const root of roots) {
     const absRoot = path.resolve(root);

@@ -13,7 +13,8 @@ export interface SpecRoots {
 }
 
 export function checkSpecPaths<T extends SessionSpec>(spec: T, roots: SpecRoots): T {
-  const sourceRoots = spec.source.kind === 'recording' ? [...roots.data, roots.recordings] : roots.data;
+  // A recording is named by its session id, or by a path in the data folders.
+  const sourceRoots = spec.source.kind === 'recording' ? [roots.recordings, ...roots.data] : roots.data;
   const source = spec.source.path === undefined ? spec.source : { ...spec.source, path: resolveInside(spec.source.path, sourceRoots) };
   const masks = spec.masks.map((m) => (m.path === undefined ? m : { ...m, path: resolveInside(m.path, roots.data) }));
   return { ...spec, source, masks };

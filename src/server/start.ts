@@ -37,7 +37,7 @@ export async function startServer(options: {
     factory: new PipelineSessionFactory({ config, logger }),
     heartbeatMs: config.server.heartbeatMs,
     rateLimit: config.server.rateLimit,
-    ...(options.extraDataDirs ? { extraDataDirs: options.extraDataDirs } : {}),
+    extraDataDirs: [...config.extraDataDirs, ...(options.extraDataDirs ?? [])],
   });
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;

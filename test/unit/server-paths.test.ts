@@ -62,3 +62,16 @@ describe('assertSafeName', () => {
     for (const name of ['', 'with space', 'x'.repeat(65), 'ü']) expect(codeOf(() => assertSafeName(name))).toBe('HTTP_BAD_REQUEST');
   });
 });
+
+describe('relative paths over several data folders', () => {
+  it('name the first folder where they exist', async () => {
+    const a = await mkdtemp(path.join(tmpdir(), 'roots-a-'));
+    const b = await mkdtemp(path.join(tmpdir(), 'roots-b-'));
+    await mkdir(path.join(b, 'incoming'));
+    expect(resolveInside('incoming', [a, b])).toBe(path.join(b, 'incoming'));
+    expect(resolveInside('absent', [a, b])).toBe(path.join(a, 'absent'));
+    expect(() => resolveInside('../elsewhere', [a, b])).toThrow(/PATH_OUTSIDE_DATA|not inside/);
+    await rm(a, { recursive: true });
+    await rm(b, { recursive: true });
+  });
+});

@@ -5,8 +5,16 @@
  * native ones are optional dependencies because their install script downloads libtensorflow, which
  * fails on machines without access to that host; when they are absent we fall through, and the
  * choice (with the reason each better one was skipped) goes to the log and to /health.
+ *
+ * Whatever loads, reconstruction needs gradients with respect to pixels through conv nets, which
+ * tfjs 4.22 cannot give on wasm (missing backprop kernels) nor, through batch norm without scale,
+ * on any backend: `installGradientSupport` (grad/install.ts) fills those gaps for the chosen
+ * backend, and `verifyGradients` (grad/verify.ts) checks the result numerically before we report
+ * the backend as able to reconstruct.
  */
 import type * as TF from '@tensorflow/tfjs';
+import { installGradientSupport } from './grad/install.js';
+import { verifyGradients, type GradientCheck } from './grad/verify.js';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -16,6 +24,20 @@ export interface BackendChoice {
   /** Why each better backend was not used. */
   readonly skipped: readonly { readonly name: BackendName; readonly reason: string }[];
   readonly tf: typeof TF;
+  /** Kernels of ours registered for this backend (grad/install.ts says why each). */
+  readonly kernels: readonly string[];
+  /** Whether gradients through a small conv net matched finite differences at start. */
+  readonly gradients: GradientCheck;
+  /** Milliseconds from the first attempt to a verified backend (wasm: ~0.3 s here). */
+  readonly initMs: number;
+}
+
+/** Why reconstruction runs slower (or not at all) than it could; `null` when nothing is wrong. */
+export interface BackendDegradation {
+  readonly backend: BackendName;
+  /** `fallback`: a faster backend did not load; `gradients`: the gradient check failed. */
+  readonly kind: 'fallback' | 'gradients';
+  readonly message: string;
 }
 
 type Attempt = { name: BackendName; load: () => Promise<typeof TF> };
@@ -50,12 +72,16 @@ let chosen: Promise<BackendChoice> | null = null;
 /** Picks the backend once per process; later calls return the same choice. */
 export function chooseBackend(preference: BackendPreference = 'auto'): Promise<BackendChoice> {
   chosen ??= (async () => {
+    const started = performance.now();
     const skipped: { name: BackendName; reason: string }[] = [];
     const candidates = preference === 'auto' ? attempts : attempts.filter((a) => a.name === preference || a.name === 'cpu');
     for (const attempt of candidates) {
       try {
         const tf = await attempt.load();
-        return { name: attempt.name, skipped, tf };
+        // Kernels are registered per backend name; native TensorFlow reports itself as 'tensorflow'.
+        const kernels = installGradientSupport(tf, tf.getBackend());
+        const gradients = verifyGradients(tf);
+        return { name: attempt.name, skipped, tf, kernels, gradients, initMs: Math.round(performance.now() - started) };
       } catch (error) {
         skipped.push({ name: attempt.name, reason: firstLine(error) });
       }
@@ -68,4 +94,33 @@ export function chooseBackend(preference: BackendPreference = 'auto'): Promise<B
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n')[0]!.slice(0, 200);
+}
+
+/** Backends that run reconstruction at native speed; wasm is ~5–20× slower, cpu far more. */
+const NATIVE: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow'];
+
+/**
+ * The degraded state of a choice, for /health and the log: a native backend was wanted (`auto`, or
+ * asked for by name) but wasm or cpu runs instead, or gradients failed their check at start.
+ */
+export function backendDegradation(choice: BackendChoice): BackendDegradation | null {
+  if (!choice.gradients.verified) {
+    return { backend: choice.name, kind: 'gradients', message: `gradients on ${choice.name} failed their check at start, so reconstruction cannot be trusted: ${choice.gradients.detail}` };
+  }
+  const fellBack = choice.skipped.length > 0 && !NATIVE.includes(choice.name);
+  if (!fellBack) return null;
+  const reasons = choice.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  return { backend: choice.name, kind: 'fallback', message: `reconstruction runs on ${choice.name}, slower than native TensorFlow, which did not load (${reasons})` };
+}
+
+let announced = false;
+
+/** Hands the degraded state to `warn` the first time it is called in this process, then never. */
+export function announceDegradation(choice: BackendChoice, warn: (degradation: BackendDegradation) => void): BackendDegradation | null {
+  const degradation = backendDegradation(choice);
+  if (degradation && !announced) {
+    announced = true;
+    warn(degradation);
+  }
+  return degradation;
 }

@@ -29,6 +29,8 @@ export interface BuildServerOptions {
   readonly logger: Logger;
   /** Compute backend in use (recon/backend.ts), reported by /health and `welcome`. */
   readonly backend: string;
+  /** Why the backend is not the best one, or cannot be trusted, when that is so (shown by /health). */
+  readonly backendDegraded?: { readonly kind: string; readonly message: string } | null;
   /** More folders clients may name paths in, besides config.dataDir. */
   readonly extraDataDirs?: readonly string[];
   /** WebSocket heartbeat, ms (default 30 000). */
@@ -80,6 +82,8 @@ export async function buildServer(options: BuildServerOptions): Promise<Boldstre
     version,
     protocol: PROTOCOL_VERSION,
     backend: options.backend,
+    // A slower fallback still works: the server is up, and says what it lost.
+    ...(options.backendDegraded ? { degraded: [{ what: 'compute-backend', ...options.backendDegraded }] } : {}),
     sessions: hub.list().length,
     connections: gateway.connections,
     uptimeS: Math.round((Date.now() - startedAt) / 1000),

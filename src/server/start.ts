@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { BackendChoice } from '../recon/backend.js';
+import { announceDegradation, type BackendChoice } from '../recon/backend.js';
 import { PipelineSessionFactory } from '../session/factory.js';
 import { buildServer, type BoldstreamServer } from './app.js';
 
@@ -29,11 +29,13 @@ export async function startServer(options: {
   fallbackToFreePort?: boolean;
 }): Promise<RunningServer> {
   const { config, logger, backend } = options;
-  logger.info({ backend: backend.name, skipped: backend.skipped }, `compute backend: ${backend.name}`);
+  logger.info({ backend: backend.name, gradientsVerified: backend.gradients.verified }, `compute backend: ${backend.name}`);
+  const backendDegraded = announceDegradation(backend, (d) => logger.warn({ kind: d.kind }, d.message));
   const server = await buildServer({
     config,
     logger,
     backend: backend.name,
+    backendDegraded,
     factory: new PipelineSessionFactory({ config, logger }),
     heartbeatMs: config.server.heartbeatMs,
     rateLimit: config.server.rateLimit,

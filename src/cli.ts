@@ -20,6 +20,8 @@ interface Command {
   readonly usage: string;
   readonly options: NonNullable<ParseArgsConfig['options']>;
   readonly run: (ctx: CommandContext) => Promise<number>;
+  /** Log at warn unless the user chose a level: the command's own output is for people. */
+  readonly quietLogs?: boolean;
 }
 
 const common = {
@@ -34,6 +36,7 @@ const commands: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./commands/train.js')).trainCommand,
   inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
+  simulate: async () => (await import('./commands/simulate.js')).simulateCommand,
 };
 
 function usage(): string {
@@ -46,6 +49,7 @@ function usage(): string {
     '  train     fit a decoder on labelled BIDS runs and save a model bundle',
     '  inspect   summarise the header of a NIfTI or DICOM file (no identifying fields)',
     '  demo      start the server and stream the real scans (or a synthetic session) through it',
+    '  simulate  build a simulated visual subject (BIDS, stimulus PNGs) on a real EPI run',
     '',
     'boldstream <command> --help shows its options.',
   ].join('\n');
@@ -79,10 +83,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const logLevel = parsed.values['log-level'];
-  const config = loadConfig({
-    ...(typeof parsed.values.config === 'string' ? { file: parsed.values.config } : {}),
-    overrides: typeof logLevel === 'string' ? { logLevel: logLevel as Config['logLevel'] } : {},
-  });
+  const file = typeof parsed.values.config === 'string' ? { file: parsed.values.config } : {};
+  let config = loadConfig({ ...file, overrides: typeof logLevel === 'string' ? { logLevel: logLevel as Config['logLevel'] } : {} });
+  // Commands people watch in a terminal log only warnings unless asked otherwise (flag, file or env).
+  if (command.quietLogs && typeof logLevel !== 'string' && config.logLevel === 'info') config = loadConfig({ ...file, overrides: { logLevel: 'warn' } });
   const logger = createLogger(config);
   return command.run({ config, logger, positionals: parsed.positionals, values: parsed.values });
 }

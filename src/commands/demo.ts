@@ -18,6 +18,7 @@ import path from 'node:path';
 import type { CommandContext } from '../cli.js';
 import { BoldstreamClient } from '../client/client.js';
 import { readBundle } from '../decode/bundle.js';
+import { loadModelDir } from '../session/loaded-model.js';
 import type { SessionSpec } from '../generated/boldstream.js';
 import { parseSpeed } from '../ingest/sources/pace.js';
 import { chooseBackend } from '../recon/backend.js';
@@ -42,6 +43,7 @@ export const demoCommand = {
     quiet: { type: 'boolean', default: false },
   },
   run: demo,
+  quietLogs: true,
 } as const;
 
 interface DemoSession {
@@ -55,9 +57,10 @@ const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replac
 
 async function ensureModel(dir: string, runs: string[], mask: string, ctx: CommandContext): Promise<void> {
   const existing = await readBundle(dir).catch(() => null);
-  if (existing && existing.training.runs.length === runs.length) return;
-  console.log(`training a decoder on ${runs.length} runs (once; cached in ${dir}) ...`);
-  const bundle = await trainFromRuns({ runs, mask, out: dir, pipeline: ctx.config.pipeline });
+  if (existing && existing.training.runs.length === runs.length && existing.training.hrfDelaySearch) return;
+  console.log(`training a decoder on ${runs.length} runs, HRF shift and strength by cross-validation (once; cached in ${dir}) ...`);
+  const bundle = await trainFromRuns({ runs, mask, out: dir, pipeline: ctx.config.pipeline, hrfDelaySec: 'auto' });
+  console.log(`  HRF shift ${bundle.hrfDelaySec} s: ${(bundle.training.hrfDelaySearch ?? []).map((d) => `${d.delaySec} s → ${(100 * d.meanAccuracy).toFixed(1)}%`).join(', ')}`);
   const cv = bundle.training.crossValidation;
   if (cv) console.log(`  cross-validated accuracy ${(100 * cv.meanAccuracy).toFixed(1)}% (chance ${(100 * cv.chance).toFixed(1)}%) over ${bundle.labels.length} categories`);
 }
@@ -148,21 +151,22 @@ async function demo(ctx: CommandContext): Promise<number> {
       if (records.has(info.id) && (info.state === 'ended' || info.state === 'failed') && --remaining === 0) allEnded();
     },
   });
-  const started = performance.now();
   for (const s of plan.sessions) await client.subscribe(s.spec.id);
   for (const s of plan.sessions) await running.server.hub.start(s.spec);
-  await Promise.race([ended, running.closed]);
-  const seconds = (performance.now() - started) / 1000;
+  const interrupted = await Promise.race([ended.then(() => false), running.closed.then(() => true)]);
   for (const s of plan.sessions) {
     const got = records.get(s.spec.id)!;
+    const info = running.server.hub.info(s.spec.id);
+    const seconds = ((info.endedAt ?? Date.now()) - info.startedAt) / 1000;
     console.log(`\n${s.label} (${s.spec.id}):\n${summarise(got, seconds)}`);
     if (s.scoring && got.some((r) => !isErrorRecord(r) && r.decoded)) {
       const events = s.scoring.events.map((e) => ({ onset: e.onset ?? 0, duration: e.duration, trial_type: e.trial_type ?? null }));
-      console.log(`decoding: ${describeScore(scoreDecoding(got, events, { repetitionTime: s.scoring.repetitionTime, hrfDelaySec: ctx.config.pipeline.hrfDelaySec }))}`);
+      const { bundle } = await loadModelDir(path.join(ctx.config.modelsDir, s.spec.model!));
+      console.log(`decoding: ${describeScore(scoreDecoding(got, events, { repetitionTime: s.scoring.repetitionTime, hrfDelaySec: bundle.hrfDelaySec, classes: bundle.labels.length }))}`);
     }
   }
   client.close();
-  if (ctx.values.exit) {
+  if (ctx.values.exit || interrupted) {
     await running.close();
     return 0;
   }

@@ -76,12 +76,19 @@ async function replay(ctx: CommandContext): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   if (sink !== process.stdout) await new Promise<void>((resolve) => sink.end(resolve));
   console.error(summarise(records, seconds));
-  if (events.length > 0 && records.some((r) => !isErrorRecord(r) && r.decoded)) {
+  const standing = [...new Set(records.flatMap((r) => (r.warnings ?? []).filter((w) => STANDING.has(w.code)).map((w) => `${w.code}: ${w.message}`)))];
+  for (const line of standing) console.error(`warning: ${line}`);
+  if (modelDir && events.length > 0 && records.some((r) => !isErrorRecord(r) && r.decoded)) {
+    const { bundle } = await loadModelDir(modelDir);
     const tr = repetitionTime ?? (await openReplaySource(absolute, { speed: 0 })).description.repetitionTime ?? 1;
-    console.error(`decoding: ${describeScore(scoreDecoding(records, events.map((e) => ({ onset: e.onset ?? 0, duration: e.duration, trial_type: e.trial_type ?? null })), { repetitionTime: tr, hrfDelaySec: config.pipeline.hrfDelaySec }))}`);
+    const timed = events.map((e) => ({ onset: e.onset ?? 0, duration: e.duration, trial_type: e.trial_type ?? null }));
+    console.error(`decoding: ${describeScore(scoreDecoding(records, timed, { repetitionTime: tr, hrfDelaySec: bundle.hrfDelaySec, classes: bundle.labels.length }))}`);
   }
   return 0;
 }
+
+/** Warnings that mean a --mask or --model given on the command line is not in use: said once at the end too. */
+const STANDING = new Set(['MASK_GRID_MISMATCH', 'MASK_EMPTY', 'MODEL_GRID_MISMATCH']);
 
 async function locally(spec: SessionSpec & { id: string }, modelDir: string | undefined, config: Config, ctx: CommandContext, write: (r: SessionRecord) => void): Promise<void> {
   const model = modelDir ? await loadModelDir(modelDir) : null;

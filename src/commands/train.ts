@@ -13,7 +13,7 @@ import { listOption, stringOption } from './options.js';
 
 export const trainCommand = {
   summary: 'Fit a linear decoder on labelled runs (BIDS events.tsv trial_type, HRF-shifted) and save a model bundle.',
-  usage: 'boldstream train <bids-dir|run.nii.gz...> --mask FILE --out DIR [--runs 1-9] [--method ridge|logistic] [--features psc|z|detrended-z] [--trial-types a,b,...]',
+  usage: 'boldstream train <bids-dir|run.nii.gz...> --mask FILE --out DIR [--runs 1-9] [--hrf-delay SECONDS|auto] [--method ridge|logistic] [--features psc|z|detrended-z] [--trial-types a,b,...]',
   options: {
     mask: { type: 'string' },
     out: { type: 'string' },
@@ -21,6 +21,7 @@ export const trainCommand = {
     method: { type: 'string', default: 'ridge' },
     features: { type: 'string', default: 'psc' },
     'trial-types': { type: 'string' },
+    'hrf-delay': { type: 'string' },
   },
   run: train,
 } as const;
@@ -58,6 +59,9 @@ async function train(ctx: CommandContext): Promise<number> {
   }
   if (files.length === 0) throw new BoldstreamError('TRAIN_NO_DATA', 'no labelled _bold runs (with an _events.tsv beside them) were found');
   const trialTypes = listOption(ctx.values, 'trial-types').flatMap((s) => s.split(',')).filter(Boolean);
+  const delayText = stringOption(ctx.values, 'hrf-delay');
+  const hrfDelaySec = delayText === undefined ? ctx.config.pipeline.hrfDelaySec : delayText === 'auto' ? 'auto' : Number(delayText);
+  if (typeof hrfDelaySec === 'number' && !(hrfDelaySec >= 0)) throw new BoldstreamError('CLI_USAGE', `--hrf-delay is a number of seconds ≥ 0 or auto, not "${delayText}"`);
   console.error(`training on ${files.length} runs...`);
   const bundle = await trainFromRuns({
     runs: files,
@@ -67,10 +71,13 @@ async function train(ctx: CommandContext): Promise<number> {
     method,
     features,
     ...(trialTypes.length ? { trialTypes } : {}),
-    onRun: (s) => console.error(`  ${s.run}: ${s.rows} TRs, ${s.labelled} labelled${s.skipped ? `, ${s.skipped} unusable` : ''}`),
+    hrfDelaySec,
+    onRun: (s) => console.error(`  ${s.run}: ${s.rows} TRs${s.skipped ? `, ${s.skipped} unusable` : ''}`),
+    onDelay: (d, acc) => console.error(`  HRF shift ${d.toFixed(1)} s: cross-validated accuracy ${(100 * acc).toFixed(1)}%`),
   });
   const cv = bundle.training.crossValidation;
-  console.error(`labels: ${bundle.labels.join(', ')}`);
+  console.error(`labels: ${bundle.labels.join(', ')} (${Object.values(bundle.training.samplesPerLabel).reduce((a, b) => a + b, 0)} labelled TRs)`);
+  console.error(`HRF shift: ${bundle.hrfDelaySec} s${bundle.training.hrfDelaySearch ? ' (chosen by cross-validation)' : ''}`);
   if (cv) console.error(`cross-validated accuracy (leave one run out): ${(100 * cv.meanAccuracy).toFixed(1)}% (chance ${(100 * cv.chance).toFixed(1)}%), strength ${bundle.strength.toPrecision(3)}`);
   console.error(`model bundle written to ${out}`);
   return 0;

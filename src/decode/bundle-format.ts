@@ -69,6 +69,7 @@ export const bundleJsonSchema = z.object({
     createdAt: z.iso.datetime({ offset: true }),
     software: z.object({ name: z.string(), version: z.string() }),
     crossValidation: crossValidationSchema.nullable(),
+    hrfDelaySearch: z.array(z.object({ delaySec: finite.min(0), meanAccuracy: finite.min(0).max(1) })).optional(),
   }),
 });
 

@@ -27,6 +27,8 @@ export interface TrainingMetadata {
   readonly createdAt: string;
   readonly software: { readonly name: string; readonly version: string };
   readonly crossValidation: CrossValidationReport | null;
+  /** When the HRF shift was chosen by cross-validation: every candidate shift and its accuracy. */
+  readonly hrfDelaySearch?: readonly { readonly delaySec: number; readonly meanAccuracy: number }[];
 }
 
 export interface ModelBundle {
@@ -86,7 +88,14 @@ function describe(bundle: ModelBundle): BundleJson {
     hrfDelaySec: bundle.hrfDelaySec,
     features: bundle.features,
     baselineLagVolumes: bundle.baselineLagVolumes,
-    training: { ...bundle.training, runs: [...bundle.training.runs], samplesPerLabel: { ...bundle.training.samplesPerLabel } },
+    training: {
+      runs: [...bundle.training.runs],
+      samplesPerLabel: { ...bundle.training.samplesPerLabel },
+      createdAt: bundle.training.createdAt,
+      software: { ...bundle.training.software },
+      crossValidation: bundle.training.crossValidation,
+      ...(bundle.training.hrfDelaySearch ? { hrfDelaySearch: bundle.training.hrfDelaySearch.map((d) => ({ ...d })) } : {}),
+    },
   };
 }
 

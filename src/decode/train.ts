@@ -47,6 +47,8 @@ export interface TrainedClassifier {
   readonly runs: string[];
   readonly samplesPerLabel: Record<string, number>;
   readonly crossValidation: CrossValidationReport | null;
+  /** When the HRF shift was cross-validated too: each candidate and its mean accuracy. */
+  readonly hrfDelaySearch?: readonly { readonly delaySec: number; readonly meanAccuracy: number }[];
 }
 
 export function trainClassifier(input: TrainingInput, options: TrainingOptions = {}): TrainedClassifier {
@@ -149,6 +151,7 @@ export function bundleFromTraining(trained: TrainedClassifier, context: BundleCo
       createdAt: (context.createdAt ?? new Date()).toISOString(),
       software: { name: 'boldstream', version },
       crossValidation: trained.crossValidation,
+      ...(trained.hrfDelaySearch ? { hrfDelaySearch: trained.hrfDelaySearch.map((d) => ({ ...d })) } : {}),
     },
   };
 }

@@ -80,7 +80,7 @@ export class PipelineSession implements Session {
     }
     const { source, recorder } = this.parts;
     this.setState({ state: 'running' });
-    this.log.info({ source: source.description.kind, from: source.description.from, masks: this.state.masks, model: this.state.model ?? null }, 'session started');
+    this.log.info({ source: source.description.kind, from: source.description.from, masks: this.state.masks, model: this.state.model ?? null }, 'pipeline started');
     const items = source.items().pipe(
       tap((item) => {
         if (item.kind === 'volume') recorder?.appendVolume(item.volume);

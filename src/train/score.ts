@@ -18,7 +18,11 @@ export interface DecodingScore {
   readonly trials: readonly { index: number; truth: string; decided: string; n: number }[];
 }
 
-export function scoreDecoding(records: readonly SessionRecord[], events: readonly TimedEvent[], options: { repetitionTime: number; hrfDelaySec: number }): DecodingScore {
+/**
+ * `hrfDelaySec` should be the model's own (the shift it was trained with); `classes` the model's label
+ * count, so that chance is that of the decoder, not of the categories this run happened to show.
+ */
+export function scoreDecoding(records: readonly SessionRecord[], events: readonly TimedEvent[], options: { repetitionTime: number; hrfDelaySec: number; classes?: number }): DecodingScore {
   const good = records.filter((r): r is TrRecord => !isErrorRecord(r));
   const maxTr = good.reduce((m, r) => Math.max(m, r.tr), -1);
   const labels = volumeLabels(events, { repetitionTime: options.repetitionTime, volumes: maxTr + 1, hrfDelaySec: options.hrfDelaySec });
@@ -34,7 +38,7 @@ export function scoreDecoding(records: readonly SessionRecord[], events: readonl
     if (r.trial?.truth) finalOfTrial.set(r.trial.index, { truth: r.trial.truth, decided: r.trial.label, n: r.trial.n });
   }
   const trials = [...finalOfTrial.entries()].map(([index, t]) => ({ index, ...t })).sort((a, b) => a.index - b.index);
-  const classes = new Set(labels.filter((l): l is string => l !== null)).size;
+  const classes = options.classes ?? new Set(labels.filter((l): l is string => l !== null)).size;
   return {
     trCorrect,
     trTotal,

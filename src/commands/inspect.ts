@@ -43,6 +43,7 @@ async function describeFile(file: string): Promise<Record<string, unknown>> {
         warnings: volume.warnings,
       };
     }
+    if (!looksLikeNifti(bytes)) return { file: name, kind: 'other', note: 'neither DICOM nor NIfTI (by content)' };
     const info = readNiftiHeader(bytes, name);
     return {
       file: name,
@@ -61,14 +62,24 @@ async function describeFile(file: string): Promise<Record<string, unknown>> {
   }
 }
 
+/** NIfTI by content: gzip (checked further by the reader), or a header size of 348 or 540 in either byte order. */
+function looksLikeNifti(bytes: Uint8Array): boolean {
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return true;
+  if (bytes.length < 4) return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 4);
+  return [348, 540].some((size) => view.getInt32(0, true) === size || view.getInt32(0, false) === size);
+}
+
 async function inspect(ctx: CommandContext): Promise<number> {
   const target = ctx.positionals[0];
   if (!target) throw new BoldstreamError('CLI_USAGE', `usage: ${inspectCommand.usage}`);
   const info = await stat(target).catch(() => null);
   if (!info) throw new BoldstreamError('INPUT_NOT_FOUND', target);
   if (!info.isDirectory()) {
-    console.log(JSON.stringify(await describeFile(target), null, 2));
-    return 0;
+    const described = await describeFile(target);
+    console.log(JSON.stringify(described, null, 2));
+    // A file that should be an image but does not read is a failure for scripts too.
+    return 'error' in described ? 1 : 0;
   }
   const files = (await readdir(target)).sort();
   const described = [];

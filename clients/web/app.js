@@ -10,7 +10,8 @@ const fmt = (value, digits = 2) => (typeof value === 'number' && Number.isFinite
 const deg = (rad) => (rad * 180) / Math.PI;
 
 let socket = null;
-let watching = null;
+let watching = null; // the session the person chose
+let subscribed = null; // the session the current socket is subscribed to
 
 function cell(row, text, numeric = false) {
   const td = document.createElement('td');
@@ -59,10 +60,13 @@ function showRecord(record) {
 function connect() {
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
   socket = new WebSocket(`${scheme}://${window.location.host}/ws?encoding=json&protocol=${PROTOCOL}`);
+  // A new socket has no subscription yet; catch-up from TR 0 refills the table after a reconnect.
+  subscribed = null;
+  socket.onopen = () => subscribeWatched();
   socket.onmessage = (event) => {
     const message = JSON.parse(event.data);
     if (message.type === 'welcome') $('#server').textContent = `server ${message.server}, protocol ${message.protocol}, backend ${message.backend}`;
-    else if (message.type === 'record' && message.session === watching) showRecord(message.record);
+    else if (message.type === 'record' && message.session === subscribed) showRecord(message.record);
     else if (message.type === 'status') {
       $('#status').textContent = `${message.session.id}: ${message.session.state}${message.detail ? ` (${message.detail})` : ''}`;
       void refreshSessions();
@@ -70,25 +74,25 @@ function connect() {
   };
   socket.onclose = (event) => {
     $('#server').textContent = `disconnected (${event.code}); reconnecting…`;
-    setTimeout(() => {
-      connect();
-      if (watching) watch(watching);
-    }, 2000);
+    setTimeout(connect, 2000);
   };
 }
 
+/** Subscribes the open socket to the watched session, once; called on open and when the choice changes. */
+function subscribeWatched() {
+  if (!watching || !socket || socket.readyState !== WebSocket.OPEN || subscribed === watching) return;
+  if (subscribed) socket.send(JSON.stringify({ type: 'unsubscribe', session: subscribed }));
+  subscribed = watching;
+  $('#records tbody').replaceChildren();
+  // fromTr 0: the records so far come first from the recording, then the live ones.
+  socket.send(JSON.stringify({ type: 'subscribe', session: watching, fromTr: 0 }));
+}
+
 function watch(id) {
-  if (!socket || socket.readyState !== WebSocket.OPEN) {
-    socket?.addEventListener('open', () => watch(id), { once: true });
-    return;
-  }
-  if (watching && watching !== id) socket.send(JSON.stringify({ type: 'unsubscribe', session: watching }));
   watching = id;
   $('#watching').textContent = `— ${id}`;
   history.replaceState(null, '', `#session=${encodeURIComponent(id)}`);
-  $('#records tbody').replaceChildren();
-  // fromTr 0: the records so far come first from the recording, then the live ones.
-  socket.send(JSON.stringify({ type: 'subscribe', session: id, fromTr: 0 }));
+  subscribeWatched();
 }
 
 async function refreshSessions() {

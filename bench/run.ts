@@ -92,7 +92,7 @@ async function main(): Promise<number> {
 }
 
 function budgetSummary(results: readonly BenchResult[]): string {
-  const lines = ['budgets (DESIGN.md, 2 cores, 64x64x27): printed, not asserted'];
+  const lines = ['budgets (docs/architecture.md, 2 cores, 64x64x27): printed, not asserted'];
   for (const result of results) {
     for (const row of result.rows) {
       const ok = verdict(row);

@@ -1,7 +1,7 @@
 /**
  * The unit that flows through a session: one brain volume, in float32, on a known voxel grid.
  *
- * Readers resolve byte order, sign, scaling and orientation once (invariant 4 of FAILURE-KINDS.md);
+ * Readers resolve byte order, sign, scaling and orientation once (docs/architecture.md, rule 4);
  * everything after them sees only this shape.
  */
 import type { Warning } from './errors.js';

@@ -2,7 +2,7 @@
  * The state one session's pipeline keeps between TRs: the reference volume and everything derived
  * from it (registration set-up, masks as voxel lists, the running normaliser, decoder positions).
  *
- * It is built from the first usable volume (the first after the dummy scans, DESIGN.md), because
+ * It is built from the first usable volume (the first after the dummy scans, docs/architecture.md), because
  * only then is the run's grid known. A mask or model that does not fit that grid is dropped with a
  * warning on every record rather than stopping the session: motion and the other ROIs still matter
  * to the people at the scanner.

@@ -1,5 +1,5 @@
 /**
- * One session's pipeline, wired from one operator per stage (DESIGN.md, "The path of one volume"):
+ * One session's pipeline, wired from one operator per stage (docs/architecture.md):
  *
  *   source items ─ sequenceVolumes   order by header identity, drop duplicates and dummies, mark gaps
  *               ─ runClock           seconds since the run started (scanner clock or index × TR)

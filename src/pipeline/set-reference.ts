@@ -1,5 +1,5 @@
 /**
- * Reference and grid check: the first usable TR becomes the reference (DESIGN.md: the first volume
+ * Reference and grid check: the first usable TR becomes the reference (docs/architecture.md: the first volume
  * after the dummy scans); every later volume must be on the same grid (K28), or it becomes an error
  * record while the session goes on with the old reference. Non-finite voxels are counted here (K22);
  * motion correction and the normaliser exclude them.

@@ -3,7 +3,7 @@
  *
  * A stage runs a synchronous step on each live TR context, times it into `latencyMs[name]`, and
  * turns anything the step throws into an error record for that TR, so that one bad volume never
- * ends the stream (FAILURE-KINDS invariant: the stream goes on). Failed items pass through untouched.
+ * ends the stream (docs/architecture.md, rule 9). Failed items pass through untouched.
  */
 import { map, type OperatorFunction } from 'rxjs';
 import { asBoldstreamError } from '../errors.js';

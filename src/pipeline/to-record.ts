@@ -1,5 +1,5 @@
 /**
- * The last operator: a processed TR becomes the contract's record (DESIGN.md, "Contract"), with its
+ * The last operator: a processed TR becomes the contract's record (docs/records.md), with its
  * total latency from arrival; failed TRs are already records. Numbers are rounded where more digits
  * would only be noise (µm, µrad), which also keeps JSON lines short.
  */

@@ -1,6 +1,6 @@
 /**
  * What the server needs from a session, and what a session emits. A session is one pipeline
- * instance (DESIGN.md: "A session is one pipeline instance; the hub multiplexes sessions and clients").
+ * instance; the hub multiplexes sessions and clients (docs/architecture.md).
  */
 import type { Observable } from 'rxjs';
 import type { ErrorBody, EventMarker, SessionInfo, SessionSpec, TrRecord, VolumePush, Warning } from '../generated/boldstream.js';

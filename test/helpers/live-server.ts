@@ -17,7 +17,7 @@ import { type RunningServer, startServer } from '../../src/server/start.js';
 import type { SessionRecord } from '../../src/session/types.js';
 import { sharedData } from './paths.js';
 
-/** The contract checker every record file is held to (DESIGN.md, "Contract"). */
+/** The contract checker every record file is held to (docs/records.md). */
 export const checkRecordsTool = path.resolve(sharedData, '..', 'tools', 'check-records');
 
 export interface TestServer {

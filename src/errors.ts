@@ -95,6 +95,12 @@ export const catalogue = {
   BIDS_SIDECAR_INVALID: entry('BIDS sidecar JSON cannot be read or has an invalid field'),
   SIMULATE_INPUT_INVALID: entry('the real run cannot be the base of a simulated subject (too few volumes, no TR or no visual region)'),
 
+  // Feature networks (reconstruction)
+  FEATURE_NETWORK_NOT_FOUND: entry('feature network file (model.json, a weight shard or a bundled network) not found', 404, 4404),
+  FEATURE_NETWORK_INVALID: entry('feature network cannot be used (model.json, weights, or input size)'),
+  FEATURE_LAYER_UNKNOWN: entry('requested layer is not offered by the feature network'),
+  STIMULUS_IMAGE_INVALID: entry('stimulus image cannot be read as PNG'),
+
   // Server, sessions and wire protocol
   SESSION_NOT_FOUND: entry('session does not exist', 404, 4404),
   SESSION_EXISTS: entry('a session with this id already exists', 409, 4409),

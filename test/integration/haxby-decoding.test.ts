@@ -62,7 +62,7 @@ describe('Haxby object-viewing decoding: train on runs 01–09, replay run 10', 
   beforeAll(async () => {
     scratch = await tempDir('haxby');
     modelDir = path.join(scratch, 'haxby-vt');
-    const trained = await runCli(['train', func, '--runs', '1-9', '--mask', mask, '--out', modelDir]);
+    const trained = await runCli(['train', func, '--runs', '1-9', '--mask', mask, '--out', modelDir, '--hrf-delay', 'auto']);
     expect(trained.code).toBe(0);
     trainLog = trained.stderr;
     const out = path.join(scratch, 'run10.jsonl');
@@ -77,16 +77,20 @@ describe('Haxby object-viewing decoding: train on runs 01–09, replay run 10', 
       const [onset, duration, trialType] = row.split('\t');
       return { onset: Number(onset), duration: Number(duration), trial_type: trialType! };
     });
-    score = scoreDecoding(records, events, { repetitionTime: 2.5, hrfDelaySec: config.pipeline.hrfDelaySec });
+    const bundle = JSON.parse(await readFile(path.join(modelDir, 'bundle.json'), 'utf8')) as { hrfDelaySec: number; labels: string[] };
+    score = scoreDecoding(records, events, { repetitionTime: 2.5, hrfDelaySec: bundle.hrfDelaySec, classes: bundle.labels.length });
   });
 
   afterAll(async () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  it('trains on nine runs with eight categories', () => {
+  it('trains on nine runs with eight categories, choosing the HRF shift by cross-validation', () => {
     expect(trainLog).toMatch(/training on 9 runs/);
     expect(trainLog).toMatch(/labels: bottle, cat, chair, face, house, scissors, scrambledpix, shoe/);
+    // Every candidate shift from 0 to 7.5 s was cross-validated, and one was chosen.
+    for (const d of ['0.0', '2.5', '5.0', '7.5']) expect(trainLog).toMatch(new RegExp(`HRF shift ${d.replace('.', '\\.')} s: cross-validated accuracy`));
+    expect(trainLog).toMatch(/HRF shift: [\d.]+ s \(chosen by cross-validation\)/);
   });
 
   it('decodes run 10 far above chance (1/8) per TR and per trial', () => {
@@ -94,11 +98,12 @@ describe('Haxby object-viewing decoding: train on runs 01–09, replay run 10', 
     expect(records).toHaveLength(121);
     expect(records.filter(isErrorRecord)).toEqual([]);
     expect(score.chance).toBeCloseTo(1 / 8, 10);
-    // Eight blocks of 22.5 s at TR 2.5 s, HRF-shifted: 72 labelled TRs, eight trials.
+    // Eight blocks of 22.5 s at TR 2.5 s: 72 labelled TRs, eight trials.
     expect(score.trTotal).toBe(72);
     expect(score.trialTotal).toBe(8);
-    expect(score.trCorrect / score.trTotal).toBeGreaterThanOrEqual(0.25);
-    expect(score.trialCorrect).toBeGreaterThanOrEqual(3);
+    // Measured 52.8% per TR and 6/8 trials (docs/decoding.md); chance is 12.5%.
+    expect(score.trCorrect / score.trTotal).toBeGreaterThanOrEqual(0.4);
+    expect(score.trialCorrect).toBeGreaterThanOrEqual(5);
     // The replay's own summary line says the same.
     expect(replayLog).toContain(`decoding: ${describeScore(score)}`);
   });

@@ -115,13 +115,15 @@ export interface SessionSpec {
   id?: string;
   source: SourceSpec;
   masks: MaskSpec[];
-  /** name of a model bundle on the server */
+  /** name of a classifier bundle on the server */
   model?: string;
   /** a known schedule (replay with --events) */
   events: EventMarker[];
   dummyScans?: number;
   /** s; overrides the header */
   repetitionTime?: number;
+  /** name of a feature-decoder bundle: reconstructions are made per trial */
+  featureModel?: string;
 }
 
 export interface SessionInfo {
@@ -160,6 +162,31 @@ export interface StatusMessage {
   detail?: string;
 }
 
+/** One reconstruction of a trial's image: a refinement of the previous one. Frames of a trial come while its TRs arrive and the optimiser runs; a client that falls behind gets the newest only. */
+export interface Frame {
+  session: string;
+  /** trial index (as in TrRecord.trial.index) */
+  trial: number;
+  /** the newest TR whose decoded features this frame matches */
+  tr: number;
+  /** optimiser iterations since the trial's first estimate (0: the instant first frame) */
+  iteration: number;
+  /** feature-matching loss at this image (normalised; lower is better) */
+  loss: number;
+  /** correlation of this image's features with the decoded ones */
+  featureCorrelation: number;
+  width: number;
+  height: number;
+  /** the image, PNG */
+  png: Uint8Array;
+  /** the feature space matched, e.g. "pixels-32" or "mobilenet_v2" */
+  space: string;
+  /** the trial's stimulus, when the events name it */
+  stim_file?: string;
+  /** since the trial's first decoded TR */
+  elapsedMs: number;
+}
+
 export interface AckMessage {
   /** what is acknowledged (the client's `ref`, or the message type) */
   ref: string;
@@ -172,8 +199,9 @@ export type ServerMessage =
   | ({ type: 'record' } & RecordMessage)
   | ({ type: 'status' } & StatusMessage)
   | ({ type: 'ack' } & AckMessage)
-  | ({ type: 'error' } & ErrorBody);
-export const serverMessageTypes = ['welcome', 'record', 'status', 'ack', 'error'] as const;
+  | ({ type: 'error' } & ErrorBody)
+  | ({ type: 'frame' } & Frame);
+export const serverMessageTypes = ['welcome', 'record', 'status', 'ack', 'error', 'frame'] as const;
 
 export interface Hello {
   protocol: number;

@@ -54,6 +54,6 @@ export function parseSpeed(text: string | number | undefined, fallback = 1): num
   if (text === undefined) return fallback;
   if (text === 'max' || text === 0 || text === '0') return 0;
   const value = typeof text === 'number' ? text : Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new BoldstreamError('CLI_USAGE', `speed must be a positive number or "max", not "${String(text)}"`);
+  if (!Number.isFinite(value) || value < 0) throw new BoldstreamError('CLI_USAGE', `speed is a multiple of the scanner's pace (1, 10, 0.5) or max (0 also means max), not "${String(text)}"`);
   return value;
 }

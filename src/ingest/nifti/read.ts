@@ -110,6 +110,26 @@ function frames(content: Uint8Array, compressed: boolean, source: string): Nifti
   };
 }
 
+/** What decoding frames one at a time needs from a header: where they start, their size, how to decode one. */
+export interface FrameLayout {
+  readonly info: NiftiHeaderInfo;
+  readonly dataOffset: number;
+  readonly frameBytes: number;
+  /** Decodes the bytes of one frame (exactly frameBytes) into scaled float32. */
+  decode(bytes: Uint8Array): Float32Array;
+}
+
+/** The frame layout from the start of a file (uncompressed bytes, at least the header). */
+export function frameLayout(head: Uint8Array, source = DEFAULT_SOURCE): FrameLayout {
+  return guarded(() => {
+    const { h, layout, info } = describe(head, false, source);
+    const type = datatypeOf(h.datatype, source);
+    const perFrame = layout.dims[0] * layout.dims[1] * layout.dims[2];
+    const scaling = scalingOf(h.sclSlope, h.sclInter);
+    return { info, dataOffset: layout.dataOffset, frameBytes: perFrame * type.bytes, decode: (bytes) => decodeVoxels(bytes, 0, perFrame, type, h.littleEndian, scaling) };
+  });
+}
+
 /** Like readNifti, but each frame is decoded only when `frame(t)` is called. */
 export async function openNiftiFrames(path: string): Promise<NiftiFrames> {
   const bytes = await readWhole(path);

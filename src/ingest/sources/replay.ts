@@ -12,7 +12,7 @@ import { BoldstreamError, asBoldstreamError, type Warning, warning } from '../..
 import { describeBoldRun } from '../bids/index.js';
 import { parseBidsName } from '../bids/entities.js';
 import { isProbablyDicom, readDicom, type DicomVolume } from '../dicom/index.js';
-import { openNiftiFrames } from '../nifti/index.js';
+import { streamNiftiFrames } from '../nifti/index.js';
 import { openRecording, type RecordedEvent } from '../../record/index.js';
 import { paced, type TimedItem } from './pace.js';
 import { dicomHeaderIdentity, type HeaderIdentity } from './watch-header.js';
@@ -42,7 +42,8 @@ class ReplaySource implements VolumeSource {
 }
 
 async function niftiReplay(file: string, options: ReplayOptions): Promise<VolumeSource> {
-  const image = await openNiftiFrames(file);
+  const stream = await streamNiftiFrames(file);
+  const image = stream.layout.info;
   const warnings: Warning[] = [...image.warnings];
   // A BIDS run's sidecar gives the TR (K20); a sidecar that cannot be read is said, not skipped silently.
   // A file not named as a BIDS run is just a 4D NIfTI: the header is all there is.
@@ -55,23 +56,28 @@ async function niftiReplay(file: string, options: ReplayOptions): Promise<Volume
   for (const w of run?.warnings ?? []) if (!warnings.some((x) => x.message === w.message)) warnings.push(w);
   const tr = options.repetitionTime ?? run?.repetitionTime ?? image.repetitionTime;
   const series = `nifti:${path.basename(file)}`;
-  const items: TimedItem[] = Array.from({ length: image.frames }, (_, t) => ({
-    at: t * (tr ?? 1),
-    make: (receivedAt) => ({
-      kind: 'volume',
-      volume: {
-        identity: { series, index: t },
-        grid: image.grid,
-        data: image.frame(t),
-        // A NIfTI carries no scanner clock; the run clock falls back to index × TR.
-        acquisitionTime: null,
-        receivedAt,
-        repetitionTime: tr,
-        warnings: t === 0 ? warnings : [],
-      },
-    }),
-  }));
-  return new ReplaySource({ kind: 'replay', from: file, repetitionTime: tr }, () => items, options.speed);
+  // Frames are read from the file as they are released: one frame in memory, whatever the run's length.
+  async function* timed(): AsyncIterable<TimedItem> {
+    for await (const { index: t, data } of stream.frames()) {
+      yield {
+        at: t * (tr ?? 1),
+        make: (receivedAt): SourceItem => ({
+          kind: 'volume',
+          volume: {
+            identity: { series, index: t },
+            grid: image.grid,
+            data,
+            // A NIfTI carries no scanner clock; the run clock falls back to index × TR.
+            acquisitionTime: null,
+            receivedAt,
+            repetitionTime: tr,
+            warnings: t === 0 ? warnings : [],
+          },
+        }),
+      };
+    }
+  }
+  return new ReplaySource({ kind: 'replay', from: file, repetitionTime: tr }, timed, options.speed);
 }
 
 /**

@@ -111,7 +111,7 @@ async function replaySession(notes: string[]): Promise<Row[]> {
     const rows = memoryRows(baseline, watch);
     rows.splice(1, 0, single('RSS once the source is open, before TR 0', 'MB', opened));
     rows.push(single('4D NIfTI file size (int16, uncompressed)', 'MB', megabytes((await stat(file)).size)));
-    notes.push('maxRSS well above the sampled peak is the source opening: the whole file read and decoded at once, before the first TR');
+    notes.push('the replay source streams frames from the file, so memory does not grow with the run');
     notes.push(`replay session: ${watch.rss.length} volumes from one 4D NIfTI at speed max, recording off${given ? '' : ' (file built in this process: maxRSS includes that)'}; ${watch.errors} error records`);
     return rows;
   } finally {

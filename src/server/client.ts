@@ -13,6 +13,8 @@ export interface HubSubscriber {
   readonly id: string;
   /** Queues a message; false when the subscriber is gone (closed, or just disconnected for being too slow). */
   send(message: Outgoing): boolean;
+  /** Sends a message that supersedes the previous one of the same key if that has not gone out yet. */
+  sendLatest(key: string, message: Outgoing): boolean;
   /** Frames waiting beyond the socket buffer. */
   readonly backlog: number;
   /** Resolves when the backlog is low again, or the subscriber is gone. */
@@ -76,6 +78,15 @@ export class Client implements HubSubscriber {
   send(message: Outgoing | ServerMessage): boolean {
     const outgoing = message instanceof Outgoing ? message : new Outgoing(message);
     return this.outbox.push(outgoing.frame(this.encoding));
+  }
+
+  sendLatest(key: string, message: Outgoing): boolean {
+    return this.outbox.pushLatest(key, message.frame(this.encoding));
+  }
+
+  /** Frames that were replaced by a newer one before they could be sent (for metrics). */
+  get supersededFrames(): number {
+    return this.outbox.superseded;
   }
 
   drained(): Promise<void> {

@@ -189,6 +189,18 @@ export class Hub {
         error: (error: unknown) => this.onFailure(entry, error),
       }),
     );
+    if (session.frames$) {
+      // Frames are not history: a late or slow subscriber gets the newest one, never a backlog.
+      entry.subscriptions.push(
+        session.frames$.subscribe({
+          next: (frame) => {
+            const out = new Outgoing({ type: 'frame', ...frame });
+            for (const subscriber of entry.deliveries.keys()) if (!subscriber.sendLatest(`frame:${session.id}`, out)) this.detach(subscriber);
+          },
+          error: (error: unknown) => this.onFailure(entry, error),
+        }),
+      );
+    }
   }
 
   private onRecord(entry: Entry, record: SessionRecord): void {

@@ -6,6 +6,10 @@
  * ever dropped for a client that stays connected: when more than `queueLimit` frames wait, the client
  * is too slow to follow the session, and the owner is told to disconnect it (the pipeline never waits
  * for a client).
+ *
+ * Reconstruction frames are different: each one supersedes the last of its kind, so they wait in a
+ * one-per-key slot (`pushLatest`) instead of the queue. A client that falls behind gets the newest
+ * frame when its socket has room, never a backlog of stale ones, and never a disconnect for them.
  */
 import type { WireFrame } from './codec.js';
 
@@ -29,6 +33,10 @@ const RETRY_MS = 20;
 
 export class Outbox {
   private queue: WireFrame[] = [];
+  /** The newest frame waiting per key (e.g. per session), sent after the queue when the socket has room. */
+  private latest = new Map<string, WireFrame>();
+  /** Frames replaced before they could be sent. */
+  superseded = 0;
   private inFlight = 0;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
@@ -59,6 +67,15 @@ export class Outbox {
     return true;
   }
 
+  /** Queues a frame that replaces any frame of the same key still waiting; false when closed. */
+  pushLatest(key: string, frame: WireFrame): boolean {
+    if (this.closed) return false;
+    if (this.latest.has(key)) this.superseded++;
+    this.latest.set(key, frame);
+    this.pump();
+    return true;
+  }
+
   /** Resolves once the backlog is down to a quarter of the limit, or the outbox is closed (catch-up paces itself on it). */
   drained(): Promise<void> {
     if (this.closed || this.queue.length <= this.lowWater()) return Promise.resolve();
@@ -68,6 +85,7 @@ export class Outbox {
   close(): void {
     this.closed = true;
     this.queue = [];
+    this.latest.clear();
     if (this.retry) clearTimeout(this.retry);
     this.wake();
   }
@@ -88,7 +106,7 @@ export class Outbox {
       this.drain();
     } while (this.again);
     this.pumping = false;
-    if (!this.closed && this.queue.length > 0 && this.inFlight === 0 && !this.retry) {
+    if (!this.closed && (this.queue.length > 0 || this.latest.size > 0) && this.inFlight === 0 && !this.retry) {
       this.retry = setTimeout(() => {
         this.retry = undefined;
         this.pump();
@@ -99,8 +117,15 @@ export class Outbox {
   }
 
   private drain(): void {
-    while (!this.closed && this.queue.length > 0 && this.socket.bufferedAmount < this.options.highWaterBytes) {
-      const frame = this.queue.shift()!;
+    while (!this.closed && (this.queue.length > 0 || this.latest.size > 0) && this.socket.bufferedAmount < this.options.highWaterBytes) {
+      // Records first (every one must arrive, in order); then the newest frame of each key.
+      let frame: WireFrame;
+      if (this.queue.length > 0) frame = this.queue.shift()!;
+      else {
+        const [key, newest] = this.latest.entries().next().value!;
+        this.latest.delete(key);
+        frame = newest;
+      }
       this.inFlight++;
       try {
         this.socket.send(frame, (error) => this.sent(error));

@@ -3,7 +3,7 @@
  * instance; the hub multiplexes sessions and clients (docs/architecture.md).
  */
 import type { Observable } from 'rxjs';
-import type { ErrorBody, EventMarker, SessionInfo, SessionSpec, TrRecord, VolumePush, Warning } from '../generated/boldstream.js';
+import type { ErrorBody, EventMarker, Frame, SessionInfo, SessionSpec, TrRecord, VolumePush, Warning } from '../generated/boldstream.js';
 
 /** A volume that could not be used, or a TR for which no volume came: `{tr, error}` and the stream goes on. */
 export interface ErrorRecord {
@@ -30,6 +30,8 @@ export interface Session {
   readonly records$: Observable<SessionRecord>;
   /** Status changes worth telling clients (started, stalled, ended, failed). */
   readonly status$: Observable<{ info: SessionInfo; detail?: string }>;
+  /** Reconstruction frames, when the session has a feature model; each supersedes the last of its trial. */
+  readonly frames$?: Observable<Frame>;
   /** Takes a volume from a network client; only for sessions whose source kind is `push`. */
   pushVolume(push: VolumePush): void;
   /** A trial marker from the stimulus computer (or an events file). */

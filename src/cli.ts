@@ -37,6 +37,7 @@ const commands: Record<string, () => Promise<Command>> = {
   inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
   simulate: async () => (await import('./commands/simulate.js')).simulateCommand,
+  evaluate: async () => (await import('./commands/evaluate.js')).evaluateCommand,
 };
 
 function usage(): string {
@@ -50,6 +51,7 @@ function usage(): string {
     '  inspect   summarise the header of a NIfTI or DICOM file (no identifying fields)',
     '  demo      start the server and stream the real scans (or a synthetic session) through it',
     '  simulate  build a simulated visual subject (BIDS, stimulus PNGs) on a real EPI run',
+    '  evaluate  score reconstructed images against the true stimuli, beside the mean-image baseline',
     '',
     'boldstream <command> --help shows its options.',
   ].join('\n');

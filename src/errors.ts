@@ -101,6 +101,10 @@ export const catalogue = {
   FEATURE_LAYER_UNKNOWN: entry('requested layer is not offered by the feature network'),
   STIMULUS_IMAGE_INVALID: entry('stimulus image cannot be read as PNG'),
 
+  // Evaluation of reconstructions
+  EVALUATE_NO_TRIALS: entry('no reconstruction to evaluate: no frame PNG of a trial whose stimulus is known'),
+  EVALUATE_NO_BASELINE: entry('the baseline images cannot be found (no PNG in the folder or in the training events)'),
+
   // Server, sessions and wire protocol
   SESSION_NOT_FOUND: entry('session does not exist', 404, 4404),
   SESSION_EXISTS: entry('a session with this id already exists', 409, 4409),

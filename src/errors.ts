@@ -46,6 +46,9 @@ export const catalogue = {
   DICOM_NOT_MOSAIC: entry('DICOM image is a single slice, not a Siemens mosaic; per-slice assembly is not supported yet'),
   DICOM_MOSAIC_INCONSISTENT: entry('Siemens mosaic dimensions do not divide into whole slice tiles'),
   DICOM_HEADER_DISAGREE: entry('DICOM header fields disagree; the value that fits the image is used'),
+  // Per-slice and enhanced series (docs/dicom.md)
+  DICOM_SLICES_INCOMPLETE: entry('a volume of a per-slice or multi-frame series lacks some of its slices'),
+  DICOM_ECHOES_UNEQUAL: entry('the echoes of a multi-echo series do not match (an echo missing for this TR, or on another grid)'),
 
   // Volumes on their way into a session
   VOLUME_GRID_MISMATCH: entry('volume is on another voxel grid than the session reference'),
@@ -64,11 +67,16 @@ export const catalogue = {
   SOURCE_FAILED: entry('the volume source stopped with an error', 500, 1011),
   SOURCE_UNREADABLE: entry('the watched folder cannot be listed (a network share gone?); polling goes on'),
   VOLUME_ORDER_BY_ARRIVAL: entry('these files carry no volume index (single-volume NIfTI); volumes are numbered in order of arrival'),
+  // K27: measured on the arrival clock of a live source (pipeline/watch-arrival.ts); told as session status, not in records.
+  SOURCE_BEHIND: entry('volumes arrive later than the TR clock says (a burst after a stall); records are behind the scanner'),
 
   // Header sanity (warnings)
   HEADER_TR_UNITS: entry('repetition time in the header looks like milliseconds labelled as seconds'),
   HEADER_TR_MISSING: entry('repetition time is missing or zero'),
   CLOCK_DISAGREES: entry('scanner acquisition time disagrees with TR index times repetition time'),
+  // K26, K20: live sources only (pipeline/watch-arrival.ts); told as session status and logged, not in records.
+  CLOCK_SKEW: entry('scanner and server clocks measured against each other (server arrival minus scanner acquisition time)'),
+  TR_ARRIVAL_DISAGREE: entry('volumes arrive at another spacing than the repetition time says'),
   HEADER_FORM_DISAGREE: entry('qform and sform disagree; sform is used'),
   HEADER_FORM_INVALID: entry('a qform or sform whose code is set is unusable or has an unknown code; the next form in the rule is used'),
   HEADER_QUATERNION_NONUNIT: entry('qform quaternion is longer than 1 and was normalised'),
@@ -100,6 +108,9 @@ export const catalogue = {
   FEATURE_NETWORK_INVALID: entry('feature network cannot be used (model.json, weights, or input size)'),
   FEATURE_LAYER_UNKNOWN: entry('requested layer is not offered by the feature network'),
   STIMULUS_IMAGE_INVALID: entry('stimulus image cannot be read as PNG'),
+  RECON_ESTIMATE_INVALID: entry('decoded features do not fit the feature space being inverted (layer, unit indices, lengths or values)'),
+  RECON_WORKER_CRASHED: entry('the reconstruction worker stopped unexpectedly; it is restarted once', 500, 1011),
+  RECON_WORKER_FAILED: entry('the reconstruction worker cannot run (start-up failed or it crashed again); only instant frames are made', 500, 1011),
 
   // Evaluation of reconstructions
   EVALUATE_NO_TRIALS: entry('no reconstruction to evaluate: no frame PNG of a trial whose stimulus is known'),
@@ -109,6 +120,7 @@ export const catalogue = {
   SESSION_NOT_FOUND: entry('session does not exist', 404, 4404),
   SESSION_EXISTS: entry('a session with this id already exists', 409, 4409),
   SESSION_NOT_PUSH: entry('session does not take pushed volumes', 409, 4409),
+  SESSION_NOT_PACEABLE: entry('session cannot be paused or change speed: it is not a running replay', 409, 4409),
   HTTP_BAD_REQUEST: entry('request body or parameters are invalid', 400, 4400),
   WS_BAD_MESSAGE: entry('WebSocket message is malformed or of an unknown type', 400, 4400),
   // 1009 is RFC 6455's own code for this; the ws library sends it before our handler could.

@@ -57,8 +57,8 @@ describe('transfer syntax, SOP class, vendor and image kind', () => {
     rt = load(rtFile());
   });
 
-  it('compressed transfer syntaxes are refused naming the UID', () => {
-    for (const uid of ['1.2.840.10008.1.2.4.70', '1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.5']) {
+  it('compressed transfer syntaxes without a decoder are refused naming the UID (RLE and JPEG Lossless: dicom-compressed.test.ts)', () => {
+    for (const uid of ['1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.4.80', '1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.1.99']) {
       const bytes = edit(rt, [{ tag: 0x00020010, value: dicomText(uid, 'UI') }]);
       expect(codeOf(() => readDicom(bytes))).toBe('DICOM_UNSUPPORTED_TRANSFER_SYNTAX');
       expect(messageOf(() => readDicom(bytes))).toContain(uid);
@@ -90,11 +90,14 @@ ds.save_as(sys.argv[2], write_like_original=False)`,
     });
   });
 
-  it('Enhanced MR and other SOP classes are refused', () => {
-    for (const uid of ['1.2.840.10008.5.1.4.1.1.4.1', '1.2.840.10008.5.1.4.1.1.7']) {
+  it('other SOP classes are refused; a file that calls itself Enhanced MR without functional groups is malformed', () => {
+    for (const uid of ['1.2.840.10008.5.1.4.1.1.7', '1.2.840.10008.5.1.4.1.1.66']) {
       const bytes = edit(rt, [{ tag: 0x00080016, value: dicomText(uid, 'UI') }]);
       expect(codeOf(() => readDicom(bytes))).toBe('DICOM_UNSUPPORTED_SOP_CLASS');
     }
+    const enhanced = edit(rt, [{ tag: 0x00080016, value: dicomText('1.2.840.10008.5.1.4.1.1.4.1', 'UI') }]);
+    expect(codeOf(() => readDicom(enhanced))).toBe('DICOM_MALFORMED');
+    expect(messageOf(() => readDicom(enhanced))).toMatch(/Per-frame Functional Groups/);
   });
 
   it('other manufacturers are refused by vendor name, never with a wrong image', () => {
@@ -105,7 +108,7 @@ ds.save_as(sys.argv[2], write_like_original=False)`,
     }
   });
 
-  it('a single Siemens slice (no MOSAIC in ImageType) is refused until per-slice assembly exists', () => {
+  it('K05 a Siemens image whose CSA header tiles 27 slices but whose ImageType lacks MOSAIC is refused, not read as one slice', () => {
     const bytes = edit(rt, [{ tag: 0x00080008, value: dicomText('ORIGINAL\\PRIMARY\\M\\ND\\NORM', 'CS') }]);
     expect(codeOf(() => readDicom(bytes))).toBe('DICOM_NOT_MOSAIC');
   });

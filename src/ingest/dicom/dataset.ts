@@ -8,14 +8,16 @@
  *   that stops before its pixel data counts as truncated;
  * - dicom-parser throws strings, plain objects and Errors; all of them become BoldstreamErrors here, and
  *   none carries the parser's dataset (it holds the patient's name) as a cause;
- * - the transfer syntax is checked before the dataset is parsed, so a deflated file is never inflated.
+ * - the transfer syntax is checked before the dataset is parsed, so a deflated file is never inflated;
+ * - in implicit VR the parser is told which tags are sequences (functional groups of enhanced MR), since a
+ *   sequence of defined length cannot be told from any other value there.
  */
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { BoldstreamError } from '../../errors.js';
 import { DicomHeader } from './header.js';
-import { EXPLICIT_LITTLE, IMPLICIT_LITTLE, requireClassicMr, requireNativeSyntax } from './syntax.js';
-import { TAG } from './tags.js';
+import { EXPLICIT_LITTLE, IMPLICIT_LITTLE, type ReadableSyntax, requireMrImage, requireReadableSyntax } from './syntax.js';
+import { SEQUENCE_TAGS, TAG } from './tags.js';
 
 const PREAMBLE = 128;
 const MAGIC = [0x44, 0x49, 0x43, 0x4d]; // "DICM"
@@ -97,11 +99,20 @@ function hasElementAfterPixelData(elements: Readonly<Record<string, Element>>): 
   return Object.keys(elements).some((key) => key > TAG.PixelData);
 }
 
+export interface ParsedDataset {
+  readonly header: DicomHeader;
+  readonly kind: 'classic' | 'enhanced';
+  readonly syntax: ReadableSyntax;
+}
+
+/** Implicit VR: sequences by tag; everything else is left to the parser's own guess (it reads bytes). */
+const implicitVr = (tag: string): string | undefined => (SEQUENCE_TAGS.has(tag) ? 'SQ' : undefined);
+
 /**
- * Parses a complete classic MR image dataset; throws DICOM_NOT_DICOM, DICOM_TRUNCATED, DICOM_MALFORMED,
- * DICOM_NO_PIXEL_DATA or DICOM_UNSUPPORTED_TRANSFER_SYNTAX / _SOP_CLASS.
+ * Parses a complete classic or enhanced MR image dataset; throws DICOM_NOT_DICOM, DICOM_TRUNCATED,
+ * DICOM_MALFORMED, DICOM_NO_PIXEL_DATA or DICOM_UNSUPPORTED_TRANSFER_SYNTAX / _SOP_CLASS.
  */
-export function parseDataset(bytes: Uint8Array): DicomHeader {
+export function parseDataset(bytes: Uint8Array): ParsedDataset {
   let syntaxUid: string | undefined;
   if (hasMagic(bytes)) {
     syntaxUid = readMetaSyntax(bytes);
@@ -110,11 +121,13 @@ export function parseDataset(bytes: Uint8Array): DicomHeader {
     if (syntaxUid === undefined && tooShortToTell(bytes)) throw new BoldstreamError('DICOM_TRUNCATED', `only ${bytes.length} bytes, too few to tell`);
     if (syntaxUid === undefined) throw new BoldstreamError('DICOM_NOT_DICOM', 'no DICM marker at byte 128 and no dataset at byte 0');
   }
-  const syntax = requireNativeSyntax(syntaxUid);
+  const syntax = requireReadableSyntax(syntaxUid);
 
   let dataSet: DataSet;
   try {
-    dataSet = dicomParser.parseDicom(bytes, hasMagic(bytes) ? {} : { TransferSyntaxUID: syntaxUid });
+    // The typings say vrCallback returns nothing; the parser uses what it returns as the VR.
+    const vrCallback = implicitVr as unknown as (tag: string) => void;
+    dataSet = dicomParser.parseDicom(bytes, hasMagic(bytes) ? { vrCallback } : { TransferSyntaxUID: syntaxUid, vrCallback });
   } catch (thrown) {
     throw parserFailure(thrown, 'dataset');
   }
@@ -125,7 +138,7 @@ export function parseDataset(bytes: Uint8Array): DicomHeader {
   // as such instead of looking like an unfinished image. The meta header's copy stands in when a file was
   // cut before (0008,0016).
   const sopClass = header.text(TAG.SOPClassUID) ?? header.text(TAG.MediaStorageSOPClassUID);
-  if (sopClass !== undefined) requireClassicMr(sopClass);
+  if (sopClass !== undefined) requireMrImage(sopClass);
 
   if (!header.has(TAG.PixelData)) {
     // A writer emits elements in tag order and pixel data near the end: without anything after where it
@@ -133,6 +146,5 @@ export function parseDataset(bytes: Uint8Array): DicomHeader {
     if (hasElementAfterPixelData(dataSet.elements)) throw new BoldstreamError('DICOM_NO_PIXEL_DATA', 'no (7FE0,0010) element');
     throw new BoldstreamError('DICOM_TRUNCATED', 'file ends before its pixel data (7FE0,0010)');
   }
-  requireClassicMr(sopClass);
-  return header;
+  return { header, kind: requireMrImage(sopClass), syntax };
 }

@@ -79,6 +79,44 @@ export class DicomHeader {
     return view.getUint16(index * 2, this.littleEndian || key.startsWith('x0002'));
   }
 
+  /** A binary value (US, SS, UL, SL, FL, FD) by its VR, in the dataset's byte order; undefined when absent or short. */
+  binary(key: string, vr: 'US' | 'SS' | 'UL' | 'SL' | 'FL' | 'FD', index = 0): number | undefined {
+    const raw = this.value(key);
+    const size = vr === 'FD' ? 8 : vr === 'US' || vr === 'SS' ? 2 : 4;
+    if (!raw || raw.length < (index + 1) * size) return undefined;
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.length);
+    const le = this.littleEndian;
+    const at = index * size;
+    switch (vr) {
+      case 'US':
+        return view.getUint16(at, le);
+      case 'SS':
+        return view.getInt16(at, le);
+      case 'UL':
+        return view.getUint32(at, le);
+      case 'SL':
+        return view.getInt32(at, le);
+      case 'FL':
+        return view.getFloat32(at, le);
+      case 'FD':
+        return view.getFloat64(at, le);
+    }
+  }
+
+  /**
+   * The items of a sequence as headers over the same bytes (functional groups, private sequences); [] when
+   * the element is absent or is not a sequence.
+   */
+  items(key: string): DicomHeader[] {
+    const el = this.element(key);
+    return (el?.items ?? []).flatMap((item) => (item.dataSet ? [new DicomHeader(item.dataSet, this.bytes, this.transferSyntax, this.littleEndian)] : []));
+  }
+
+  /** The parser's own view, for the encapsulated pixel data helpers (codecs.ts). */
+  get parsed(): DataSet {
+    return this.dataSet;
+  }
+
   uint16s(key: string): number[] {
     const raw = this.value(key);
     const out: number[] = [];

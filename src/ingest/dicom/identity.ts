@@ -29,7 +29,18 @@ export interface DicomIdentity {
   readonly acquisitionNumber: number | null;
 }
 
-export function readIdentity(header: DicomHeader): DicomIdentity {
+/**
+ * `slice`: the caller knows the image is one slice of a per-slice series and wants only its series and
+ * instance (slice.ts places it in the run). Otherwise a classic image whose ImageType lacks MOSAIC is
+ * refused here, because its InstanceNumber counts slices, not TRs: a half-written slice must not be
+ * taken for the TR of that number (watch-header.ts relies on this).
+ */
+export function readIdentity(header: DicomHeader, options: { readonly slice?: boolean } = {}): DicomIdentity {
+  const imageType = header.texts(TAG.ImageType).map((v) => v.toUpperCase());
+  const classic = (header.text(TAG.SOPClassUID) ?? header.text(TAG.MediaStorageSOPClassUID)) === '1.2.840.10008.5.1.4.1.1.4';
+  if (!options.slice && classic && imageType.length > 0 && !imageType.includes('MOSAIC')) {
+    throw new BoldstreamError('DICOM_MALFORMED', 'a single slice: its InstanceNumber does not name a TR');
+  }
   const seriesUid = header.text(TAG.SeriesInstanceUID);
   if (seriesUid === undefined) throw new BoldstreamError('DICOM_MALFORMED', 'no SeriesInstanceUID (0020,000E) to tell its series apart');
   const seriesNumber = header.integer(TAG.SeriesNumber) ?? null;
@@ -60,4 +71,14 @@ export function parseTime(tm: string | undefined): number | null {
 /** AcquisitionTime (0008,0032), the start of the volume's acquisition; ContentTime when it is missing. */
 export function acquisitionTime(header: DicomHeader): number | null {
   return parseTime(header.text(TAG.AcquisitionTime)) ?? parseTime(header.text(TAG.ContentTime));
+}
+
+/**
+ * DICOM DT "YYYYMMDDHHMMSS.FFFFFF" (FrameAcquisitionDateTime) to seconds since midnight; the date part is
+ * dropped here (it is identifying, privacy.ts) and never leaves the reader.
+ */
+export function parseDateTimeOfDay(dt: string | undefined): number | null {
+  if (dt === undefined) return null;
+  const m = /^\d{8}(\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,6})?)?)?)(?:[+-]\d{4})?$/.exec(dt.trim());
+  return m ? parseTime(m[1]) : null;
 }

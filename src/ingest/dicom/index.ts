@@ -1,30 +1,35 @@
 /**
- * DICOM reader: one file in, one float32 volume out, or a BoldstreamError with a catalogue code.
+ * DICOM reader: one file in; volumes, or one slice of a per-slice series, or a BoldstreamError with a
+ * catalogue code.
  *
- *   bytes ─ parseDataset ─ gates ─ pixelFormat ─ CSA ─ slice count ─ layout ─ affine ─ pixels ─ identity
- *           (complete?)   (syntax, SOP class, Siemens, mosaic)         (K05/K09)       (K06)  (K16/K17)  (K12)
- *
- * Today: classic MR Image Storage from Siemens in mosaic form, uncompressed. Enhanced MR, other vendors
- * and per-slice series are refused with their own codes rather than read wrongly.
- * Nothing that identifies a person leaves this module (privacy.ts); the summary flags such fields only.
+ *   bytes ─ parseDataset ─┬─ enhanced MR ──── frames ─ group by TR and echo ─ stack ─ echo rule ─▶ volumes (K07/K09/K10/K16)
+ *   (complete? syntax,    ├─ classic MOSAIC ─ CSA ─ slice count ─ layout ─ affine ─ pixels ──▶ one volume (K05/K06/K16/K17)
+ *    SOP class)           └─ classic slice ── geometry, TR, echo, scaling ─────────────────▶ a slice (assembled by
+ *                                                                                            sources/slice-assembly.ts)
+ * Compressed pixel data is decoded where a decoder exists (codecs.ts). Nothing that identifies a person
+ * leaves this module (privacy.ts); summaries flag such fields only.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BoldstreamError, catalogue, type Warning, warning } from '../../errors.js';
+import { BoldstreamError, catalogue, type Warning } from '../../errors.js';
 import type { Volume } from '../../volume.js';
-import { parseDataset } from './dataset.js';
-import { mosaicAffine } from './geometry.js';
-import type { DicomHeader } from './header.js';
+import { type ParsedDataset, parseDataset } from './dataset.js';
+import { readEnhanced } from './enhanced.js';
 import { acquisitionTime, readIdentity } from './identity.js';
-import { checkAcquisitionMatrix, mosaicLayout, resolveSliceCount, unpackMosaic } from './mosaic.js';
-import { decodePixels, pixelFormat } from './pixels.js';
-import { csaMosaicCount, csaSliceNormal, csaSliceTiming, hasSiemensCsa, privateMosaicCount, readCsaImageHeader } from './siemens.js';
+import { readMosaic } from './mosaic-volume.js';
+import { pixelFormat } from './pixels.js';
+import { type DerivedKind, type DicomSeriesRule, DEFAULT_SERIES_RULE, derivedKind, ruledSeriesKey } from './rule.js';
+import { csaMosaicCount, hasSiemensCsa, readCsaImageHeader } from './siemens.js';
+import { type DicomSlice, readClassicSlice } from './slice.js';
 import { type DicomSummary, summarise } from './summary.js';
-import { requireSiemens } from './syntax.js';
+import { repetitionTime } from './timing.js';
+import { vendorOf } from './syntax.js';
 import { TAG } from './tags.js';
 
 export { isProbablyDicom } from './dataset.js';
 export { IDENTIFYING_TAGS, REDACTED, type IdentifyingTag } from './privacy.js';
+export { DEFAULT_SERIES_RULE, refusedByRule, type DerivedKind, type DicomSeriesRule } from './rule.js';
+export type { DicomSlice } from './slice.js';
 export type { DicomSummary } from './summary.js';
 
 export interface DicomVolume {
@@ -36,77 +41,58 @@ export interface DicomVolume {
   readonly acquisitionNumber: number | null;
   /** ImageType (0008,0008) values, e.g. ORIGINAL PRIMARY M ND MOSAIC; tells the scanner's MoCo series apart. */
   readonly imageType: readonly string[];
+  /** MOCO / DERIVED series (K11), for the series rule. */
+  readonly derived: DerivedKind;
   readonly summary: DicomSummary;
 }
 
-/** The largest acquired matrix size in (0018,1310), the cross-check for the tile size. */
-function acquiredMatrix(header: DicomHeader): number | undefined {
-  const values = header.uint16s(TAG.AcquisitionMatrix).filter((v) => v > 0);
-  return values.length > 0 ? Math.max(...values) : undefined;
-}
+export type DicomImage =
+  /** Whole volumes: a mosaic (one), an enhanced file (one per TR it holds); TRs it cannot make are problems. */
+  | { readonly kind: 'volumes'; readonly volumes: readonly DicomVolume[]; readonly problems: readonly { readonly tr: number; readonly error: BoldstreamError }[] }
+  /** One slice of a per-slice series. */
+  | { readonly kind: 'slice'; readonly slice: DicomSlice };
 
-function repetitionTime(header: DicomHeader, warnings: Warning[]): number | null {
-  const ms = header.number(TAG.RepetitionTime);
-  if (ms !== undefined && ms > 0) return ms / 1000;
-  warnings.push(warning('HEADER_TR_MISSING', 'RepetitionTime (0018,0080) is missing or 0'));
-  return null;
-}
-
-function sliceSpacing(header: DicomHeader): number {
-  // dcm2niix's rule: the centre-to-centre spacing when given, else the thickness (gapless slices).
-  const between = header.number(TAG.SpacingBetweenSlices);
-  if (between !== undefined && between > 0) return between;
-  const thickness = header.number(TAG.SliceThickness);
-  if (thickness !== undefined && thickness > 0) return thickness;
-  throw new BoldstreamError('DICOM_MISSING_GEOMETRY', 'neither SpacingBetweenSlices (0018,0088) nor SliceThickness (0018,0050) is positive');
-}
-
-function readMosaic(bytes: Uint8Array): DicomVolume {
-  const header = parseDataset(bytes);
-  requireSiemens(header.text(TAG.Manufacturer), hasSiemensCsa(header));
-  const imageType = header.texts(TAG.ImageType);
-  if (!imageType.some((v) => v.toUpperCase() === 'MOSAIC')) throw new BoldstreamError('DICOM_NOT_MOSAIC', 'ImageType (0008,0008) has no MOSAIC');
-  const format = pixelFormat(header);
-  const csa = readCsaImageHeader(header);
+function enhancedVolumes({ header, syntax }: ParsedDataset, rule: DicomSeriesRule): DicomImage {
+  const vendor = vendorOf(header.text(TAG.Manufacturer), hasSiemensCsa(header));
   const warnings: Warning[] = [];
-
-  const acquired = acquiredMatrix(header);
-  const counts = { csa: csaMosaicCount(csa), privateTag: privateMosaicCount(header) };
-  const layout = mosaicLayout(resolveSliceCount(counts, format.rows, format.columns, acquired, warnings), format.rows, format.columns);
-  checkAcquisitionMatrix(layout, acquired, warnings);
-
-  const sliceNormal = csaSliceNormal(csa);
-  if (!sliceNormal) throw new BoldstreamError('DICOM_MISSING_GEOMETRY', 'no CSA SliceNormalVector: the order of the mosaic tiles in space is unknown');
-  const plane = {
-    orientation: header.numbers(TAG.ImageOrientationPatient),
-    position: header.numbers(TAG.ImagePositionPatient),
-    pixelSpacing: header.numbers(TAG.PixelSpacing),
-    sliceSpacing: sliceSpacing(header),
-    sliceNormal,
-  };
-  const { affine, voxelSize } = mosaicAffine(plane, layout);
-  const data = unpackMosaic(decodePixels(header, format), layout);
+  const run = readEnhanced(header, syntax.codec, vendor, rule, warnings);
   const ids = readIdentity(header);
-  const sliceTiming = csaSliceTiming(csa, layout.slices);
+  const imageType = header.texts(TAG.ImageType);
+  const format = pixelFormat(header, true);
+  const tr = repetitionTime(header, warnings);
+  const volumes = run.volumes.map((v, i): DicomVolume => {
+    const { grid } = v.stacked;
+    return {
+      volume: {
+        identity: { series: ruledSeriesKey(ids.seriesKey, run.multiEcho, rule), index: v.index, instance: v.instance },
+        grid,
+        data: v.stacked.data,
+        acquisitionTime: v.stacked.acquisitionTime ?? acquisitionTime(header),
+        repetitionTime: tr,
+        ...(v.stacked.sliceTiming ? { sliceTiming: v.stacked.sliceTiming } : {}),
+        warnings: i === 0 ? warnings : [],
+      },
+      seriesNumber: ids.seriesNumber,
+      seriesKey: ids.seriesKey,
+      instanceNumber: ids.instanceNumber,
+      acquisitionNumber: ids.acquisitionNumber,
+      imageType,
+      derived: derivedKind(imageType),
+      summary: summarise(header, { tileColumns: format.columns, tileRows: format.rows, columns: format.columns, rows: format.rows, slices: grid.dims[2] }, grid.affine, grid.voxelSize),
+    };
+  });
+  return { kind: 'volumes', volumes, problems: run.problems };
+}
 
-  const volume: Omit<Volume, 'receivedAt'> = {
-    identity: ids.identity,
-    grid: { dims: [layout.tileColumns, layout.tileRows, layout.slices], voxelSize, affine },
-    data,
-    acquisitionTime: acquisitionTime(header),
-    repetitionTime: repetitionTime(header, warnings),
-    ...(sliceTiming ? { sliceTiming } : {}),
-    warnings,
-  };
-  return {
-    volume,
-    seriesNumber: ids.seriesNumber,
-    seriesKey: ids.seriesKey,
-    instanceNumber: ids.instanceNumber,
-    acquisitionNumber: ids.acquisitionNumber,
-    imageType,
-    summary: summarise(header, layout, affine, voxelSize),
-  };
+function classicImage({ header, syntax }: ParsedDataset): DicomImage {
+  const imageType = header.texts(TAG.ImageType);
+  if (imageType.some((v) => v.toUpperCase() === 'MOSAIC')) return { kind: 'volumes', volumes: [readMosaic(header, syntax.codec)], problems: [] };
+  const vendor = vendorOf(header.text(TAG.Manufacturer), hasSiemensCsa(header));
+  // A Siemens image whose CSA header says it tiles several slices but that is not flagged MOSAIC is
+  // neither a mosaic nor a slice that can be placed: refused rather than guessed (K05).
+  const tiles = vendor === 'Siemens' ? csaMosaicCount(readCsaImageHeader(header)) : undefined;
+  if (tiles !== undefined && tiles > 1) throw new BoldstreamError('DICOM_NOT_MOSAIC', `ImageType (0008,0008) has no MOSAIC, yet the CSA header says the image tiles ${tiles} slices`);
+  return { kind: 'slice', slice: readClassicSlice(header, syntax.codec, vendor) };
 }
 
 /** Adds the file name to an error's message; anything that is not a BoldstreamError is a damaged input. */
@@ -122,13 +108,27 @@ function inFile(thrown: unknown, source: string | undefined): BoldstreamError {
   return new BoldstreamError('DICOM_MALFORMED', `${name ? `${name}: ` : ''}reading failed unexpectedly (${kind})`, { cause: thrown });
 }
 
-/** Reads one DICOM file's bytes into a volume; throws BoldstreamError (DICOM_* codes) and nothing else. */
-export function readDicom(bytes: Uint8Array, source?: string): DicomVolume {
+/** Reads one DICOM file: volumes or a slice; throws BoldstreamError (DICOM_* codes) and nothing else. */
+export function readDicomImage(bytes: Uint8Array, source?: string, rule: DicomSeriesRule = DEFAULT_SERIES_RULE): DicomImage {
   try {
-    return readMosaic(bytes);
+    const parsed = parseDataset(bytes);
+    return parsed.kind === 'enhanced' ? enhancedVolumes(parsed, rule) : classicImage(parsed);
   } catch (thrown) {
     throw inFile(thrown, source);
   }
+}
+
+/**
+ * One file as one volume (a mosaic, or the first volume of an enhanced file), for `inspect` and callers
+ * that take a file at a time. A single slice is DICOM_NOT_MOSAIC here: it is a volume only together with
+ * the other slices of its TR (replay or watch its folder).
+ */
+export function readDicom(bytes: Uint8Array, source?: string, rule: DicomSeriesRule = DEFAULT_SERIES_RULE): DicomVolume {
+  const image = readDicomImage(bytes, source, rule);
+  if (image.kind === 'slice') throw inFile(new BoldstreamError('DICOM_NOT_MOSAIC', 'one slice of a per-slice series; its volume is assembled from the folder'), source);
+  const first = image.volumes[0];
+  if (!first) throw inFile(image.problems[0]?.error ?? new BoldstreamError('DICOM_NO_PIXEL_DATA', 'no volume'), source);
+  return first;
 }
 
 export async function readDicomFile(file: string): Promise<DicomVolume> {

@@ -5,20 +5,32 @@
  * HighBit; other bits of the cell are not part of it (old files put overlays there). Signed values are
  * two's complement within BitsStored, so a signed 12-bit 0xFFF is -1, not 4095. Unsigned 16-bit values
  * above 32767 stay positive (float32 holds every 16-bit integer exactly).
- * K16: RescaleSlope/RescaleIntercept map stored values to real values; a slope of 0 or a value that is not
- * a number cannot be meant and is ignored, as for NIfTI's scl_slope.
+ * K16: a slope and intercept map stored values to real values, per frame where the file says so (the
+ * caller resolves which: scaling.ts); a slope of 0 or a value that is not a number cannot be meant and is
+ * ignored, as for NIfTI's scl_slope.
+ * Compressed frames are decoded to little-endian cells first (codecs.ts) and then take the same path.
  */
 import { BoldstreamError } from '../../errors.js';
+import { encapsulatedFrameCells } from './codecs.js';
 import type { DicomHeader } from './header.js';
+import type { PixelCodec } from './syntax.js';
 import { TAG } from './tags.js';
 
 export interface PixelFormat {
   readonly rows: number;
   readonly columns: number;
+  /** Frames in the pixel data: 1 for classic images, NumberOfFrames for enhanced ones. */
+  readonly frames: number;
   readonly bitsAllocated: 8 | 16 | 32;
   readonly bitsStored: number;
   readonly highBit: number;
   readonly signed: boolean;
+  /** Top-level RescaleSlope/RescaleIntercept (classic images); enhanced frames carry their own. */
+  readonly slope: number;
+  readonly intercept: number;
+}
+
+export interface Scaling {
   readonly slope: number;
   readonly intercept: number;
 }
@@ -27,14 +39,20 @@ function malformed(detail: string): BoldstreamError {
   return new BoldstreamError('DICOM_MALFORMED', detail);
 }
 
-export function pixelFormat(header: DicomHeader): PixelFormat {
+/** A slope of 0 or NaN is ignored; an absent intercept is 0. */
+export function usableScaling(slope: number | undefined, intercept: number | undefined): Scaling {
+  return { slope: slope !== undefined && slope !== 0 && Number.isFinite(slope) ? slope : 1, intercept: intercept !== undefined && Number.isFinite(intercept) ? intercept : 0 };
+}
+
+export function pixelFormat(header: DicomHeader, multiFrame = false): PixelFormat {
   const rows = header.uint16(TAG.Rows);
   const columns = header.uint16(TAG.Columns);
   if (!rows || !columns) throw malformed('Rows (0028,0010) or Columns (0028,0011) is missing or 0');
   const samples = header.uint16(TAG.SamplesPerPixel) ?? 1;
   if (samples !== 1) throw malformed(`${samples} samples per pixel; MR magnitude images have 1`);
   const frames = header.integer(TAG.NumberOfFrames) ?? 1;
-  if (frames !== 1) throw malformed(`${frames} frames in a classic MR image; expected 1`);
+  if (!multiFrame && frames !== 1) throw malformed(`${frames} frames in a classic MR image; expected 1`);
+  if (!(frames >= 1)) throw malformed(`NumberOfFrames ${frames} is not a positive count`);
   const bitsAllocated = header.uint16(TAG.BitsAllocated);
   if (bitsAllocated !== 8 && bitsAllocated !== 16 && bitsAllocated !== 32) throw malformed(`BitsAllocated ${bitsAllocated ?? 'missing'} is not 8, 16 or 32`);
   const bitsStored = header.uint16(TAG.BitsStored) ?? bitsAllocated;
@@ -44,25 +62,22 @@ export function pixelFormat(header: DicomHeader): PixelFormat {
   }
   const representation = header.uint16(TAG.PixelRepresentation) ?? 0;
   if (representation !== 0 && representation !== 1) throw malformed(`PixelRepresentation ${representation} is neither 0 nor 1`);
-  const slope = header.number(TAG.RescaleSlope);
-  const intercept = header.number(TAG.RescaleIntercept);
-  return {
-    rows,
-    columns,
-    bitsAllocated,
-    bitsStored,
-    highBit,
-    signed: representation === 1,
-    slope: slope !== undefined && slope !== 0 ? slope : 1,
-    intercept: intercept ?? 0,
-  };
+  const { slope, intercept } = usableScaling(header.number(TAG.RescaleSlope), header.number(TAG.RescaleIntercept));
+  return { rows, columns, frames, bitsAllocated, bitsStored, highBit, signed: representation === 1, slope, intercept };
 }
 
-/** Raw cells of the pixel data as unsigned integers, in the file's byte order. */
-function readCells(header: DicomHeader, offset: number, count: number, bytesPer: number): Uint8Array | Uint16Array | Uint32Array {
-  const bytes = header.bytes.subarray(offset, offset + count * bytesPer);
+/** Raw cells of one native frame as unsigned integers (a copy: aligned, and byte-swapped when big endian). */
+function nativeCells(header: DicomHeader, format: PixelFormat, frame: number): Uint8Array | Uint16Array | Uint32Array {
+  const el = header.element(TAG.PixelData);
+  const count = format.rows * format.columns;
+  const bytesPer = format.bitsAllocated / 8;
+  if (!el || el.hadUndefinedLength) throw malformed('pixel data is encapsulated (undefined length) in an uncompressed transfer syntax');
+  const need = count * bytesPer * format.frames;
+  if (el.length < need) throw malformed(`pixel data holds ${el.length} bytes, ${format.frames} frame(s) of ${format.rows}x${format.columns} pixels need ${need}`);
+  const start = el.dataOffset + frame * count * bytesPer;
+  const bytes = header.bytes.subarray(start, start + count * bytesPer);
   if (bytesPer === 1) return bytes;
-  const aligned = new Uint8Array(bytes); // a copy: aligned, and byte-swappable without touching the input
+  const aligned = new Uint8Array(bytes);
   if (!header.littleEndian) {
     for (let p = 0; p < aligned.length; p += bytesPer) aligned.subarray(p, p + bytesPer).reverse();
   }
@@ -70,19 +85,23 @@ function readCells(header: DicomHeader, offset: number, count: number, bytesPer:
   return bytesPer === 2 ? new Uint16Array(aligned.buffer) : new Uint32Array(aligned.buffer);
 }
 
-/** The image as float32, row-major (columns fastest), after sign handling and rescaling. */
-export function decodePixels(header: DicomHeader, format: PixelFormat): Float32Array {
-  const el = header.element(TAG.PixelData);
-  const count = format.rows * format.columns;
+function cellsOf(header: DicomHeader, format: PixelFormat, frame: number, codec: PixelCodec | null): Uint8Array | Uint16Array | Uint32Array {
+  if (codec === null) return nativeCells(header, format, frame);
+  const bytes = encapsulatedFrameCells(header, format, frame, codec);
   const bytesPer = format.bitsAllocated / 8;
-  if (!el || el.hadUndefinedLength) throw malformed('pixel data is encapsulated (undefined length) in an uncompressed transfer syntax');
-  if (el.length < count * bytesPer) throw malformed(`pixel data holds ${el.length} bytes, ${format.rows}x${format.columns} pixels need ${count * bytesPer}`);
+  if (bytesPer === 1) return bytes;
+  const aligned = new Uint8Array(bytes); // decoders give little-endian cells; copied to align
+  return bytesPer === 2 ? new Uint16Array(aligned.buffer) : new Uint32Array(aligned.buffer);
+}
 
-  const cells = readCells(header, el.dataOffset, count, bytesPer);
+/** One frame as float32, row-major (columns fastest), after sign handling and the given scaling. */
+export function decodeFrame(header: DicomHeader, format: PixelFormat, frame: number, codec: PixelCodec | null, scaling: Scaling): Float32Array {
+  const count = format.rows * format.columns;
+  const cells = cellsOf(header, format, frame, codec);
   const shift = format.highBit + 1 - format.bitsStored;
   const range = 2 ** format.bitsStored;
   const signBit = format.signed ? range / 2 : 0;
-  const { slope, intercept } = format;
+  const { slope, intercept } = scaling;
   const out = new Float32Array(count);
   if (format.bitsStored < 32) {
     // Below 32 bits the value and its sign fit JavaScript's 32-bit integer operators.
@@ -98,4 +117,9 @@ export function decodePixels(header: DicomHeader, format: PixelFormat): Float32A
     }
   }
   return out;
+}
+
+/** The single image of a classic file (a mosaic), scaled by its top-level rescale tags. */
+export function decodePixels(header: DicomHeader, format: PixelFormat, codec: PixelCodec | null = null): Float32Array {
+  return decodeFrame(header, format, 0, codec, format);
 }

@@ -49,6 +49,9 @@ export const IDENTIFYING_TAGS: readonly IdentifyingTag[] = Object.freeze([
   t('AcquisitionDate', '00080022'),
   t('ContentDate', '00080023'),
   t('AcquisitionDateTime', '0008002a'),
+  // Inside enhanced MR functional groups; the reader keeps only the time of day (identity.ts).
+  t('FrameAcquisitionDateTime', '00189074'),
+  t('FrameReferenceDateTime', '00189151'),
   t('AccessionNumber', '00080050'),
   t('ReferringPhysicianName', '00080090'),
   t('ReferringPhysicianAddress', '00080092'),

@@ -8,16 +8,7 @@
 import { BoldstreamError } from '../../errors.js';
 import { type CsaHeader, csaNumbers, parseCsa } from './csa.js';
 import type { DicomHeader } from './header.js';
-import { tagKey } from './tags.js';
-
-function privateKey(header: DicomHeader, group: number, creator: string, elementLow: number): string | undefined {
-  for (let block = 0x10; block <= 0xff; block++) {
-    const key = tagKey(group, block);
-    if (!header.has(key)) continue;
-    if (header.text(key)?.toUpperCase() === creator) return tagKey(group, (block << 8) | elementLow);
-  }
-  return undefined;
-}
+import { privateKey } from './private.js';
 
 export function hasSiemensCsa(header: DicomHeader): boolean {
   return privateKey(header, 0x0029, 'SIEMENS CSA HEADER', 0x10) !== undefined;

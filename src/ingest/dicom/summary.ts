@@ -21,7 +21,7 @@ export interface DicomSummary {
   readonly flipAngleDeg: number | null;
   /** Voxels along i and j of one slice. */
   readonly matrix: readonly [number, number];
-  /** Columns and rows of the stored mosaic image. */
+  /** Columns and rows of the stored image (the whole mosaic, or one frame or slice). */
   readonly storedMatrix: readonly [number, number];
   readonly slices: number;
   readonly voxelSizeMm: readonly [number, number, number];
@@ -58,7 +58,10 @@ function slicePlane(affine: Mat4): DicomSummary['orientation'] {
   return { axisCodes: axisCodes(affine), slicePlane: planes[axis]!, obliqueDeg: Math.round((Math.acos(cos) * 180) / Math.PI * 10) / 10 };
 }
 
-export function summarise(header: DicomHeader, layout: MosaicLayout, affine: Mat4, voxelSize: readonly [number, number, number]): DicomSummary {
+/** A mosaic's layout, or a plain stack of slices (tiles the size of the stored image). */
+export type SummaryShape = Pick<MosaicLayout, 'tileColumns' | 'tileRows' | 'columns' | 'rows' | 'slices'>;
+
+export function summarise(header: DicomHeader, layout: SummaryShape, affine: Mat4, voxelSize: readonly [number, number, number]): DicomSummary {
   const text = (key: string) => header.text(key) ?? null;
   const num = (key: string) => header.number(key) ?? null;
   const sop = header.text(TAG.SOPClassUID) ?? header.text(TAG.MediaStorageSOPClassUID);

@@ -1,5 +1,6 @@
 /**
- * What the reader accepts: uncompressed transfer syntaxes, classic MR Image Storage, Siemens.
+ * What the reader accepts: uncompressed transfer syntaxes and the compressed ones a decoder exists for
+ * (codecs.ts), classic and enhanced MR Image Storage, and the vendors whose layout is known.
  * Everything else stops here with a code that names the reason, never with a wrong image.
  */
 import { BoldstreamError } from '../../errors.js';
@@ -59,17 +60,34 @@ export function sopClassName(uid: string | undefined): string {
   return (uid && SOP_CLASSES[uid]) || 'unknown';
 }
 
-export function requireNativeSyntax(uid: string | undefined): NativeSyntax & { readonly uid: string } {
+/** Pixel codecs this reader knows (codecs.ts); every other encapsulated syntax is refused by name. */
+export type PixelCodec = 'rle' | 'jpeg-lossless';
+const CODECS: Readonly<Record<string, PixelCodec>> = {
+  '1.2.840.10008.1.2.5': 'rle',
+  '1.2.840.10008.1.2.4.57': 'jpeg-lossless',
+  '1.2.840.10008.1.2.4.70': 'jpeg-lossless',
+};
+
+export type ReadableSyntax = NativeSyntax & { readonly uid: string; readonly codec: PixelCodec | null };
+
+export function requireReadableSyntax(uid: string | undefined): ReadableSyntax {
   const syntax = uid === undefined ? undefined : NATIVE[uid];
-  if (uid !== undefined && syntax) return { uid, ...syntax };
+  if (uid !== undefined && syntax) return { uid, ...syntax, codec: null };
+  // Encapsulated syntaxes all use explicit VR little endian for the dataset itself (PS3.5 A.4).
+  const codec = uid === undefined ? undefined : CODECS[uid];
+  if (uid !== undefined && codec) return { uid, name: ENCODED[uid]!, littleEndian: true, explicitVr: true, codec };
   const name = uid === undefined ? 'missing' : (ENCODED[uid] ?? 'unknown');
-  throw new BoldstreamError('DICOM_UNSUPPORTED_TRANSFER_SYNTAX', `${printableUid(uid)} (${name}); only uncompressed syntaxes are read`);
+  throw new BoldstreamError('DICOM_UNSUPPORTED_TRANSFER_SYNTAX', `${printableUid(uid)} (${name}); read are the uncompressed syntaxes, RLE Lossless and JPEG Lossless`);
 }
 
-/** Enhanced (multi-frame) MR keeps its geometry in functional groups: a different reader, not this one. */
-export function requireClassicMr(uid: string | undefined): void {
-  if (uid === MR_IMAGE_STORAGE) return;
-  throw new BoldstreamError('DICOM_UNSUPPORTED_SOP_CLASS', `${printableUid(uid)} (${sopClassName(uid)}); only classic MR Image Storage is read`);
+export const ENHANCED_MR_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.4.1';
+const LEGACY_ENHANCED_MR = '1.2.840.10008.5.1.4.1.1.4.4';
+
+/** Classic MR (one frame per file) or enhanced MR (frames described by functional groups). */
+export function requireMrImage(uid: string | undefined): 'classic' | 'enhanced' {
+  if (uid === MR_IMAGE_STORAGE) return 'classic';
+  if (uid === ENHANCED_MR_IMAGE_STORAGE || uid === LEGACY_ENHANCED_MR) return 'enhanced';
+  throw new BoldstreamError('DICOM_UNSUPPORTED_SOP_CLASS', `${printableUid(uid)} (${sopClassName(uid)}); classic and enhanced MR Image Storage are read`);
 }
 
 const VENDORS: readonly [RegExp, string][] = [
@@ -81,15 +99,27 @@ const VENDORS: readonly [RegExp, string][] = [
   [/BRUKER/, 'Bruker'],
 ];
 
+export type Vendor = 'Siemens' | 'GE' | 'Philips' | 'other';
+
 /**
- * Only Siemens geometry (mosaic, CSA) is implemented; other vendors come later. Anonymisers sometimes blank
- * Manufacturer, so a Siemens CSA private block also counts. The refusal names a known vendor, never the raw
- * field, which is free text.
+ * The vendor whose quirks apply. Anonymisers sometimes blank Manufacturer, so a Siemens CSA private block
+ * also counts as Siemens. Per-slice and enhanced images need only public geometry, so any vendor is read;
+ * the vendor decides private scaling (Philips) and slice counts (GE, Philips).
+ */
+export function vendorOf(manufacturer: string | undefined, hasSiemensCsa: boolean): Vendor {
+  const upper = (manufacturer ?? '').toUpperCase();
+  if (upper.includes('SIEMENS') || (upper === '' && hasSiemensCsa)) return 'Siemens';
+  const known = VENDORS.find(([pattern]) => pattern.test(upper))?.[1];
+  return known === 'GE' ? 'GE' : known === 'Philips' ? 'Philips' : 'other';
+}
+
+/**
+ * A mosaic is a Siemens layout (geometry from the CSA header): a MOSAIC image from anyone else is refused
+ * rather than read as one huge slice. The refusal names a known vendor, never the raw field (free text).
  */
 export function requireSiemens(manufacturer: string | undefined, hasSiemensCsa: boolean): void {
+  if (vendorOf(manufacturer, hasSiemensCsa) === 'Siemens') return;
   const upper = (manufacturer ?? '').toUpperCase();
-  if (upper.includes('SIEMENS')) return;
-  if (upper === '' && hasSiemensCsa) return;
   const known = VENDORS.find(([pattern]) => pattern.test(upper))?.[1];
-  throw new BoldstreamError('DICOM_UNSUPPORTED_VENDOR', known ?? (upper === '' ? 'no Manufacturer (0008,0070)' : 'unrecognised manufacturer'));
+  throw new BoldstreamError('DICOM_UNSUPPORTED_VENDOR', `${known ?? (upper === '' ? 'no Manufacturer (0008,0070)' : 'unrecognised manufacturer')}: MOSAIC is a Siemens layout`);
 }

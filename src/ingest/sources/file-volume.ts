@@ -17,12 +17,25 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { BoldstreamError, type ErrorCode, asBoldstreamError } from '../../errors.js';
 import type { Volume, VoxelGrid } from '../../volume.js';
-import { readDicom } from '../dicom/index.js';
+import { DEFAULT_SERIES_RULE, type DicomSlice, readDicomImage, refusedByRule } from '../dicom/index.js';
+import { identity4 } from '../../geometry/mat4.js';
 import { readNifti, readNiftiHeader } from '../nifti/index.js';
 import { type HeaderIdentity, dicomHeaderIdentity } from './watch-header.js';
 
 export type FileReading =
-  | { readonly kind: 'volume'; readonly volume: Volume; readonly seriesNumber: number | null }
+  | {
+      readonly kind: 'volume';
+      readonly volume: Volume;
+      readonly seriesNumber: number | null;
+      /**
+       * One slice of a per-slice series (GE, Philips, Siemens without mosaic): `volume` is then only a
+       * stand-in that names its series and TR for the series filter; watch-batch.ts assembles the slices.
+       */
+      readonly slice?: DicomSlice;
+      /** An enhanced file holding several volumes: the ones after `volume`, and the TRs it could not make. */
+      readonly more?: readonly Volume[];
+      readonly problems?: readonly { readonly tr: number; readonly error: BoldstreamError }[];
+    }
   | { readonly kind: 'unindexed'; readonly volume: Omit<Volume, 'identity'>; readonly series: string; readonly instance: string }
   | { readonly kind: 'incomplete'; readonly error: BoldstreamError; readonly header: HeaderIdentity | null }
   | { readonly kind: 'invalid'; readonly error: BoldstreamError; readonly header: HeaderIdentity | null }
@@ -86,10 +99,42 @@ function readNiftiVolume(name: string, bytes: Uint8Array, clock: () => number): 
   return { kind: 'unindexed', volume, series: gridKey(image.grid), instance: hex(bytes) };
 }
 
+/** What stands for a slice until its volume is assembled: its series, TR and pixels; never emitted. */
+function sliceStandIn(slice: DicomSlice, receivedAt: number): Volume {
+  const { image } = slice;
+  return {
+    identity: { series: slice.seriesKey, index: slice.temporalIndex, instance: slice.instance },
+    grid: { dims: [image.columns, image.rows, 1], voxelSize: [image.pixelSpacing[1] ?? 1, image.pixelSpacing[0] ?? 1, 1], affine: identity4() },
+    data: image.data,
+    acquisitionTime: image.acquisitionTime,
+    receivedAt,
+    repetitionTime: slice.repetitionTime,
+    warnings: slice.warnings,
+  };
+}
+
 function readDicomVolume(name: string, bytes: Uint8Array, clock: () => number): FileReading {
   try {
-    const dicom = readDicom(bytes, name);
-    return { kind: 'volume', volume: { ...dicom.volume, receivedAt: clock() }, seriesNumber: dicom.seriesNumber };
+    // Mosaic, enhanced (one or more volumes) or one slice; the default series rule leaves the scanner's
+    // MoCo and other derived series out (K11) and keeps the first echo (K10).
+    const image = readDicomImage(bytes, name, DEFAULT_SERIES_RULE);
+    if (image.kind === 'slice') {
+      const why = refusedByRule(image.slice.derived, DEFAULT_SERIES_RULE);
+      if (why !== null) return { kind: 'not-image', reason: `${name}: ${why}` };
+      return { kind: 'volume', volume: sliceStandIn(image.slice, clock()), seriesNumber: image.slice.seriesNumber, slice: image.slice };
+    }
+    const [first, ...rest] = image.volumes;
+    if (!first) return { kind: 'invalid', error: image.problems[0]!.error, header: null };
+    const why = refusedByRule(first.derived, DEFAULT_SERIES_RULE);
+    if (why !== null) return { kind: 'not-image', reason: `${name}: ${why}` };
+    const receivedAt = clock();
+    return {
+      kind: 'volume',
+      volume: { ...first.volume, receivedAt },
+      seriesNumber: first.seriesNumber,
+      ...(rest.length > 0 ? { more: rest.map((d) => ({ ...d.volume, receivedAt })) } : {}),
+      ...(image.problems.length > 0 ? { problems: image.problems } : {}),
+    };
   } catch (thrown) {
     const reading = failed(thrown, 'DICOM_MALFORMED', () => dicomHeaderIdentity(bytes));
     // Too short to hold a DICOM preamble and without NUL bytes: a small text file, not a DICOM in the making.

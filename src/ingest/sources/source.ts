@@ -9,6 +9,7 @@
 import type { Observable } from 'rxjs';
 import type { BoldstreamError, Warning } from '../../errors.js';
 import type { Volume } from '../../volume.js';
+import type { PaceControl } from './pace-control.js';
 
 export type SourceItem =
   /** A volume that parsed completely. */
@@ -35,4 +36,6 @@ export interface VolumeSource {
   readonly description: SourceDescription;
   /** Cold: subscribing starts reading; unsubscribing stops it and releases files and timers. */
   items(): Observable<SourceItem>;
+  /** Replays only: their pace, changeable while they run. A live source keeps the scanner's. */
+  readonly pace?: PaceControl;
 }

@@ -7,11 +7,23 @@
  */
 import { type Warning, warning } from '../../errors.js';
 import type { Volume } from '../../volume.js';
+import { SliceAssembler } from './slice-assembler.js';
 import type { SourceItem } from './source.js';
 import type { Outcome } from './watch-files.js';
 import type { ArrivalIndex, SeriesFilter, SeriesOf } from './watch-series.js';
 
 type Ordered = { readonly index: number; readonly item: SourceItem };
+
+/**
+ * Per-slice exports: one assembler per watch subscription. Keyed by that subscription's ArrivalIndex (made
+ * once per subscription in watch-folder.ts), so the poll function keeps its signature.
+ */
+const assemblers = new WeakMap<ArrivalIndex, SliceAssembler>();
+function assemblerOf(arrival: ArrivalIndex): SliceAssembler {
+  let assembler = assemblers.get(arrival);
+  if (!assembler) assemblers.set(arrival, (assembler = new SliceAssembler()));
+  return assembler;
+}
 
 function seriesOf(outcome: Outcome): (SeriesOf & { mtimeMs: number }) | null {
   if (outcome.kind === 'ignored') return null;
@@ -56,8 +68,21 @@ export function itemsOfPoll(outcomes: readonly Outcome[], filter: SeriesFilter, 
     }
     const { reading } = outcome;
     let volume: Volume;
-    if (reading.kind === 'volume') volume = reading.volume;
-    else {
+    if (reading.kind === 'volume' && reading.slice) {
+      // One slice: a volume leaves the assembler once its TR has all its slices (slice-assembly.ts).
+      for (const made of assemblerOf(arrival).add(reading.slice, reading.volume.receivedAt)) {
+        if (made.kind === 'notice') notices.push(made.warning);
+        else if (made.kind === 'problem') ordered.push({ index: made.tr, item: { kind: 'problem', tr: made.tr, error: made.error, file: outcome.name } });
+        else ordered.push({ index: made.volume.identity.index, item: { kind: 'volume', volume: made.volume } });
+      }
+      continue;
+    }
+    if (reading.kind === 'volume') {
+      volume = reading.volume;
+      // An enhanced file with several volumes (a whole Philips run dropped in): all of them, and its failed TRs.
+      for (const more of reading.more ?? []) ordered.push({ index: more.identity.index, item: { kind: 'volume', volume: more } });
+      for (const p of reading.problems ?? []) ordered.push({ index: p.tr, item: { kind: 'problem', tr: p.tr, error: p.error, file: outcome.name } });
+    } else {
       const { index, notice } = arrival.assign(reading.series, reading.instance);
       if (notice) notices.push(notice);
       volume = { ...reading.volume, identity: { series: reading.series, index, instance: reading.instance } };

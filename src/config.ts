@@ -76,6 +76,29 @@ const serverSchema = z
   })
   .strict();
 
+const reconstructionSchema = z
+  .object({
+    /** Side of reconstructed frames, px; the network still runs at the feature bundle's input size (docs/reconstruction.md). */
+    imageSize: z.number().int().min(8).max(1024).default(64),
+    /** A frame after this many optimiser iterations since the last one... */
+    frameEveryIterations: z.number().int().min(1).default(5),
+    /** ...or after this many ms, whichever comes first. */
+    frameEveryMs: z.number().min(0).default(200),
+    /** Iterations spent on one estimate (one TR's refinement of a trial) before the worker idles. */
+    maxIterationsPerEstimate: z.number().int().min(1).default(200),
+    /** When a session's TRs end, how long its last trial may still be worked on, ms (per trial still waiting, when replaying unpaced). */
+    drainMs: z.number().int().min(0).default(60_000),
+    /**
+     * Replays at --speed max only: iterations every trial gets before the next trial starts, so that a
+     * trial is not cut after 0 iterations by TRs that arrive 5 ms apart. About what a 6 s trial gets live
+     * at 64 px on wasm (docs/reconstruction.md).
+     */
+    unpacedTrialIterations: z.number().int().min(1).default(50),
+    /** Longest one trial may hold the next back in an unpaced replay, ms (a worker that stalls must not hang a replay). */
+    unpacedTrialWaitMs: z.number().int().min(100).default(120_000),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Folder of real scans; the demo falls back to a synthetic session when it is missing. */
@@ -92,6 +115,8 @@ export const configSchema = z
     server: serverSchema.default(serverSchema.parse({})),
     pipeline: pipelineSchema.default(pipelineSchema.parse({})),
     watch: watchSchema.default(watchSchema.parse({})),
+    /** Live image reconstruction of sessions with a feature model (docs/reconstruction.md). */
+    reconstruction: reconstructionSchema.default(reconstructionSchema.parse({})),
   })
   .strict();
 

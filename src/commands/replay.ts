@@ -2,7 +2,12 @@
  * `boldstream replay <input>`: a recorded run through the pipeline, here (records as JSON lines to
  * --out or stdout) or into a server (--server: the volumes are pushed over the WebSocket as a live
  * scanner client would, and the records come back the same way).
+ *
+ * With --feature-model (or a recording made with one), trials are reconstructed as in a live session
+ * and the frames written beside --out (frames-writer.ts); the command waits for the last trial's
+ * reconstruction (config.reconstruction.drainMs) before it exits.
  */
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
@@ -12,28 +17,34 @@ import { BoldstreamClient } from '../client/client.js';
 import type { Config } from '../config.js';
 import { bundleFiles } from '../decode/bundle.js';
 import { BoldstreamError, catalogue, type ErrorCode } from '../errors.js';
-import type { SessionSpec, VolumePush } from '../generated/boldstream.js';
+import { featureBundleFiles } from '../decode/features/bundle.js';
+import type { Frame, SessionSpec, VolumePush } from '../generated/boldstream.js';
 import { openReplaySource } from '../ingest/sources/replay.js';
 import { parseSpeed } from '../ingest/sources/pace.js';
 import { packMsgpack } from '../server/codec.js';
 import { PipelineSessionFactory } from '../session/factory.js';
+import { loadFeatureModelDir } from '../session/loaded-feature-model.js';
 import { loadModelDir } from '../session/loaded-model.js';
 import { isErrorRecord, type SessionRecord } from '../session/types.js';
 import type { Volume } from '../volume.js';
 import { describeScore, scoreDecoding } from '../train/score.js';
+import { FramesWriter, framesDirFor } from './frames-writer.js';
 import { eventMarkers, maskSpecs, numberOption, stringOption } from './options.js';
 import { summarise } from './summary.js';
 
 export const replayCommand = {
   summary: 'Stream a 4D NIfTI, a BIDS _bold run, a DICOM folder or a session recording through the pipeline.',
   usage:
-    'boldstream replay <input> [--out FILE.jsonl | --server URL] [--speed N|max] [--mask [NAME=]FILE]... [--model DIR] [--events FILE] [--dummy-scans N] [--series N] [--tr SECONDS] [--record]',
+    'boldstream replay <input> [--out FILE.jsonl | --server URL] [--speed N|max] [--mask [NAME=]FILE]... [--model DIR] [--feature-model DIR [--trial-iterations N]] ' +
+    '[--events FILE] [--dummy-scans N] [--series N] [--tr SECONDS] [--record]',
   options: {
     out: { type: 'string', short: 'o' },
     server: { type: 'string' },
     speed: { type: 'string', default: 'max' },
     mask: { type: 'string', multiple: true },
     model: { type: 'string' },
+    'feature-model': { type: 'string' },
+    'trial-iterations': { type: 'string' },
     events: { type: 'string' },
     'dummy-scans': { type: 'string' },
     series: { type: 'string' },
@@ -52,10 +63,14 @@ async function replay(ctx: CommandContext): Promise<number> {
   const repetitionTime = numberOption(ctx.values, 'tr');
   const series = numberOption(ctx.values, 'series');
   const modelDir = stringOption(ctx.values, 'model');
+  const featureDir = stringOption(ctx.values, 'feature-model');
+  const trialIterations = numberOption(ctx.values, 'trial-iterations');
+  if (trialIterations !== undefined && !(Number.isInteger(trialIterations) && trialIterations >= 1)) throw new BoldstreamError('CLI_USAGE', `--trial-iterations is a whole number ≥ 1, not ${trialIterations}`);
   const events = await eventMarkers(stringOption(ctx.values, 'events'));
   const absolute = path.resolve(input);
   const spec: SessionSpec & { id: string } = {
-    id: `replay-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`,
+    // Time-stamped for people, random for uniqueness: two replays in one second (one process) must not share a recording.
+    id: `replay-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`,
     source: { kind: 'replay', path: absolute, speed, ...(series !== undefined ? { seriesNumber: series } : {}) },
     masks: maskSpecs(ctx.values),
     events,
@@ -69,13 +84,16 @@ async function replay(ctx: CommandContext): Promise<number> {
     records.push(record);
     sink.write(`${JSON.stringify(record)}\n`);
   };
+  const frames = new FrameSink(out ? framesDirFor(out) : null);
   const server = stringOption(ctx.values, 'server');
   const started = performance.now();
-  if (server) await viaServer(server, spec, modelDir, write);
-  else await locally(spec, modelDir, config, ctx, write);
+  if (server) await viaServer(server, spec, { modelDir, featureDir }, write, frames);
+  else await locally(spec, { modelDir, featureDir, trialIterations }, config, ctx, write, frames);
   const seconds = (performance.now() - started) / 1000;
   if (sink !== process.stdout) await new Promise<void>((resolve) => sink.end(resolve));
   console.error(summarise(records, seconds));
+  const reconstruction = await frames.close();
+  if (reconstruction) console.error(reconstruction);
   const standing = [...new Set(records.flatMap((r) => (r.warnings ?? []).filter((w) => STANDING.has(w.code)).map((w) => `${w.code}: ${w.message}`)))];
   for (const line of standing) console.error(`warning: ${line}`);
   if (modelDir && events.length > 0 && records.some((r) => !isErrorRecord(r) && r.decoded)) {
@@ -90,19 +108,86 @@ async function replay(ctx: CommandContext): Promise<number> {
 /** Warnings that mean a --mask or --model given on the command line is not in use: said once at the end too. */
 const STANDING = new Set(['MASK_GRID_MISMATCH', 'MASK_EMPTY', 'MODEL_GRID_MISMATCH']);
 
-async function locally(spec: SessionSpec & { id: string }, modelDir: string | undefined, config: Config, ctx: CommandContext, write: (r: SessionRecord) => void): Promise<void> {
-  const model = modelDir ? await loadModelDir(modelDir) : null;
-  const factory = new PipelineSessionFactory({ config, logger: ctx.logger, record: ctx.values.record === true, model });
+/**
+ * Frames of the session, to the folder beside --out. The session's frames$ is hot, so frames that
+ * come before the folder is ready wait here; without --out there is nowhere to write them.
+ */
+class FrameSink {
+  private writer: FramesWriter | null = null;
+  private opening: Promise<void> | null = null;
+  private readonly early: Frame[] = [];
+  private seen = 0;
+
+  constructor(private readonly dir: string | null) {}
+
+  /** Opens the folder (once); call as soon as the session is known to reconstruct. */
+  open(): Promise<void> {
+    this.opening ??= this.dir
+      ? FramesWriter.open(this.dir).then((w) => {
+          this.writer = w;
+          for (const f of this.early.splice(0)) w.write(f);
+        })
+      : Promise.resolve();
+    return this.opening;
+  }
+
+  write(frame: Frame): void {
+    this.seen += 1;
+    if (this.writer) this.writer.write(frame);
+    else if (this.dir) this.early.push(frame);
+  }
+
+  /** Waits for the files; a line for the summary, or null when the session made no frames. */
+  async close(): Promise<string | null> {
+    if (!this.opening) return null;
+    await this.opening;
+    if (!this.writer) return `reconstruction: ${this.seen} frames made; give --out FILE.jsonl to write them (FILE.frames/)`;
+    await this.writer.close();
+    const { frames, trials } = this.writer.written;
+    return `reconstruction: ${frames} frames of ${trials} trials written to ${this.writer.dir}`;
+  }
+}
+
+interface LocalModels {
+  readonly modelDir: string | undefined;
+  readonly featureDir: string | undefined;
+  readonly trialIterations: number | undefined;
+}
+
+async function locally(spec: SessionSpec & { id: string }, models: LocalModels, config: Config, ctx: CommandContext, write: (r: SessionRecord) => void, frames: FrameSink): Promise<void> {
+  const model = models.modelDir ? await loadModelDir(models.modelDir) : null;
+  const featureModel = models.featureDir ? await loadFeatureModelDir(models.featureDir) : null;
+  const factory = new PipelineSessionFactory({
+    config,
+    logger: ctx.logger,
+    record: ctx.values.record === true,
+    model,
+    featureModel,
+    ...(models.trialIterations !== undefined ? { trialIterations: models.trialIterations } : {}),
+  });
   const session = await factory.create(spec);
   session.records$.subscribe(write);
+  if (session.frames$) {
+    session.frames$.subscribe((frame) => frames.write(frame));
+    await frames.open();
+  }
   await session.done;
   const info = session.info();
   if (info.state === 'failed') throw new BoldstreamError('SOURCE_FAILED', info.error?.message ?? 'session failed');
 }
 
 /** Pushes the run into a server as a scanner-side client would, and collects what comes back. */
-async function viaServer(server: string, spec: SessionSpec & { id: string }, modelDir: string | undefined, write: (r: SessionRecord) => void): Promise<void> {
+async function viaServer(server: string, spec: SessionSpec & { id: string }, models: Omit<LocalModels, 'trialIterations'>, write: (r: SessionRecord) => void, frames: FrameSink): Promise<void> {
+  const { modelDir, featureDir } = models;
   let model: string | undefined;
+  let featureModel: string | undefined;
+  if (featureDir) {
+    featureModel = path.basename(path.resolve(featureDir));
+    const bundle = featureBundleFiles((await loadFeatureModelDir(featureDir)).bundle);
+    const reply = await fetch(new URL(`/models/${encodeURIComponent(featureModel)}`, server), { method: 'POST', headers: { 'content-type': 'application/msgpack' }, body: packMsgpack({ files: bundle }) });
+    if (!reply.ok) throw await serverError(reply, `uploading feature model ${featureModel}`);
+    await frames.open();
+  }
   if (modelDir) {
     model = path.basename(path.resolve(modelDir));
     const bundle = bundleFiles(await loadModelDir(modelDir).then((m) => m.bundle));
@@ -117,6 +202,10 @@ async function viaServer(server: string, spec: SessionSpec & { id: string }, mod
   const finished = new Promise<void>((resolve) => (ended = resolve));
   const client = await BoldstreamClient.connect(server, {
     onRecord: (_, record) => write(record),
+    // Frames travel newest-only (a slow link skips superseded ones), so a trial's last frame may be all that arrives.
+    onFrame: (frame) => {
+      if (frame.session === spec.id) frames.write(frame);
+    },
     onStatus: (info) => {
       if (info.id === spec.id && (info.state === 'ended' || info.state === 'failed')) ended();
     },
@@ -124,7 +213,7 @@ async function viaServer(server: string, spec: SessionSpec & { id: string }, mod
   try {
     const tr = spec.repetitionTime ?? source.description.repetitionTime ?? undefined;
     await client.subscribe(spec.id);
-    await client.start({ ...spec, source: { kind: 'push' }, masks, ...(model ? { model } : {}), ...(tr !== undefined ? { repetitionTime: tr } : {}) });
+    await client.start({ ...spec, source: { kind: 'push' }, masks, ...(model ? { model } : {}), ...(featureModel ? { featureModel } : {}), ...(tr !== undefined ? { repetitionTime: tr } : {}) });
     const pushes: Promise<void>[] = [];
     await new Promise<void>((resolve, reject) =>
       source.items().subscribe({

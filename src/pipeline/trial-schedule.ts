@@ -6,6 +6,8 @@
  * plus the server time elapsed since that TR arrived. This is what a stimulus computer that knows no
  * scanner time can give, and it is stated in docs/protocol.md.
  */
+import type { FeatureBundle } from '../decode/features/bundle.js';
+import { TrialFeatureAccumulator } from '../decode/features/trial-features.js';
 import { TrialAccumulator } from '../decode/trial.js';
 import { checkEvent, type TimedEvent } from '../decode/events.js';
 import type { EventMarker } from '../generated/boldstream.js';
@@ -14,6 +16,7 @@ import type { LoadedModel } from '../session/loaded-model.js';
 export class TrialSchedule {
   private readonly events: TimedEvent[] = [];
   private accumulator: TrialAccumulator | null = null;
+  private featureAccumulator: TrialFeatureAccumulator | null = null;
   private lastRunTime = 0;
   private lastArrival: number | null = null;
 
@@ -29,6 +32,7 @@ export class TrialSchedule {
     checkEvent(event, `event ${this.events.length}${marker.trial_type ? ` (${marker.trial_type})` : ''}`);
     this.events.push(event);
     this.accumulator?.addEvent(event);
+    this.featureAccumulator?.addEvent(event);
     return event;
   }
 
@@ -47,5 +51,11 @@ export class TrialSchedule {
       events: this.events,
     });
     return this.accumulator;
+  }
+
+  /** The feature decoders' trials: the same events, hence the same trial indices, with the bundle's HRF shift. */
+  featureAccumulatorFor(bundle: FeatureBundle): TrialFeatureAccumulator {
+    this.featureAccumulator ??= TrialFeatureAccumulator.forBundle(bundle, this.events);
+    return this.featureAccumulator;
   }
 }

@@ -8,6 +8,7 @@
  *     records.jsonl   the output records, exactly as sent to clients, in TR order
  *     masks/<name>.nii.gz  the ROI masks the session used (inputs.ts), so a recording replays alone
  *     model/          the model bundle the session decoded with, if any
+ *     feature-model/  the feature bundle the session reconstructed with, if any (bundle.json + arrays.bin)
  *
  * Everything but session.json is append-only, so a crash can only tear the last entry of a file;
  * the reader (reader.ts) stops before a torn tail and says so.
@@ -22,6 +23,7 @@ export const recordingFiles = {
   records: 'records.jsonl',
   masks: 'masks',
   model: 'model',
+  featureModel: 'feature-model',
 } as const;
 
 /** Eight bytes at the head of volumes.bin: the format and its version. */

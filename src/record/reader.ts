@@ -111,6 +111,11 @@ async function* lines<T>(file: string, end: number): AsyncGenerator<T> {
   }
 }
 
+/** What session.json says of a recording (spec and last info), without looking at its other files. */
+export async function readRecordingSession(dir: string): Promise<{ spec: RecordedSpec; info: SessionInfo }> {
+  return readSession(dir);
+}
+
 /** INPUT_NOT_FOUND when `dir` does not exist; RECORDING_INVALID when it is not a recording. */
 export async function openRecording(dir: string): Promise<Recording> {
   const folder = await stat(dir).catch(() => undefined);

@@ -1,7 +1,8 @@
 /**
- * Builds sessions from specs (HTTP, WebSocket `start`, or the CLI): opens the source, loads masks and
- * the model, creates the recording. Paths in a spec from the network were already confined to the
- * data folders by the hub (server/spec-paths.ts); names of models are checked here.
+ * Builds sessions from specs (HTTP, WebSocket `start`, or the CLI): opens the source, loads masks,
+ * the model and the feature model, creates the recording. Paths in a spec from the network were
+ * already confined to the data folders by the hub (server/spec-paths.ts); names of models are
+ * checked here.
  */
 import path from 'node:path';
 import type { Config } from '../config.js';
@@ -16,7 +17,9 @@ import type { Logger } from '../log.js';
 import type { MaskImage } from '../pipeline/run-state.js';
 import { isRecordingDir, loadSessionInputs, openRecording, Recorder, recordingDir, saveSessionInputs } from '../record/index.js';
 import { assertSafeName } from '../server/paths.js';
+import { type LoadedFeatureModel, loadFeatureModelDir } from './loaded-feature-model.js';
 import { type LoadedModel, loadModelDir } from './loaded-model.js';
+import type { EngineFactory, ReconstructionSettings } from './session-reconstruction.js';
 import { PipelineSession } from './pipeline-session.js';
 import { checkEvent } from '../decode/events.js';
 import type { Session, SessionFactory } from './types.js';
@@ -24,7 +27,7 @@ import type { Session, SessionFactory } from './types.js';
 export async function loadMask(spec: MaskSpec): Promise<MaskImage> {
   const image = spec.nifti ? readNifti(spec.nifti, spec.name) : spec.path ? await readNiftiFile(spec.path) : null;
   if (!image) throw new BoldstreamError('HTTP_BAD_REQUEST', `mask ${spec.name} has neither a path nor the file itself`);
-  return { name: spec.name, grid: image.grid, data: image.frame(0) };
+  return { name: spec.name, grid: image.grid, data: image.frame(0), warnings: image.warnings };
 }
 
 export interface FactoryOptions {
@@ -34,6 +37,12 @@ export interface FactoryOptions {
   readonly record?: boolean;
   /** A model already loaded by the caller (CLI --model DIR), used when the spec names none. */
   readonly model?: LoadedModel | null;
+  /** A feature model already loaded by the caller (CLI --feature-model DIR), used when the spec names none. */
+  readonly featureModel?: LoadedFeatureModel | null;
+  /** Iterations per trial in an unpaced replay (CLI --trial-iterations); default config.reconstruction.unpacedTrialIterations. */
+  readonly trialIterations?: number;
+  /** The reconstruction engine; default a worker thread (tests pass a fake). */
+  readonly engine?: EngineFactory;
 }
 
 export class PipelineSessionFactory implements SessionFactory {
@@ -44,12 +53,17 @@ export class PipelineSessionFactory implements SessionFactory {
     const logger = this.options.logger.child({ session: spec.id });
     let masks = await Promise.all(spec.masks.map(loadMask));
     let model = spec.model ? await loadModelDir(path.join(config.modelsDir, assertSafeName(spec.model, 'model name'))) : (this.options.model ?? null);
+    let featureModel = spec.featureModel
+      ? await loadFeatureModelDir(path.join(config.modelsDir, assertSafeName(spec.featureModel, 'feature model name')), spec.featureModel)
+      : (this.options.featureModel ?? null);
     const replayed = spec.source.path && spec.source.kind !== 'push' && spec.source.kind !== 'watch' && (await isRecordingDir(spec.source.path)) ? spec.source.path : null;
     if (replayed) {
       // A recording replays with the masks and model it was recorded with, unless the spec names others.
-      const recorded = await loadSessionInputs(replayed, (await openRecording(replayed)).spec.model);
+      const recordedSpec = (await openRecording(replayed)).spec;
+      const recorded = await loadSessionInputs(replayed, recordedSpec.model, recordedSpec.featureModel);
       if (masks.length === 0) masks = recorded.masks;
       model ??= recorded.model;
+      featureModel ??= recorded.featureModel;
     }
     // Events of a replayed recording go through the new session, so that they are recorded again.
     let session: PipelineSession | null = null;
@@ -65,9 +79,36 @@ export class PipelineSessionFactory implements SessionFactory {
               session?.warnNext({ code: e.code, message: e.message });
             },
           });
-    if (recorder) await saveSessionInputs(recorder.dir, masks, model);
-    session = new PipelineSession({ spec, config, logger, source, masks, model, recorder });
+    if (recorder) await saveSessionInputs(recorder.dir, masks, model, featureModel);
+    session = new PipelineSession({
+      spec,
+      config,
+      logger,
+      source,
+      masks,
+      model,
+      recorder,
+      ...(featureModel ? { featureModel, reconstruction: this.reconstructionSettings(spec), ...(this.options.engine ? { engine: this.options.engine } : {}) } : {}),
+    });
     return session;
+  }
+
+  /**
+   * The config's reconstruction settings for this session. A replay at speed 0 (--speed max) is
+   * unpaced: its TRs come milliseconds apart, so each trial is held until it has had
+   * `unpacedTrialIterations` (reconstruct.ts), as a scanner's pace would have allowed it.
+   */
+  private reconstructionSettings(spec: SessionSpec): ReconstructionSettings {
+    const { config } = this.options;
+    const r = config.reconstruction;
+    const unpaced = (spec.source.kind === 'replay' || spec.source.kind === 'recording') && spec.source.speed === 0;
+    return {
+      imageSize: r.imageSize,
+      backend: config.computeBackend,
+      policy: { frameEveryIterations: r.frameEveryIterations, frameEveryMs: r.frameEveryMs, maxIterationsPerEstimate: r.maxIterationsPerEstimate },
+      drainMs: r.drainMs,
+      hold: unpaced ? { minIterations: this.options.trialIterations ?? r.unpacedTrialIterations, maxWaitMs: r.unpacedTrialWaitMs } : null,
+    };
   }
 
   private async openSource(spec: SessionSpec & { id: string }, onRecordedEvent: (event: EventMarker) => void): Promise<VolumeSource> {

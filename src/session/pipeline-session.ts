@@ -5,20 +5,30 @@
  *                                                                          └─ records$ (hub, CLI)
  *   addEvent ─ TrialSchedule (placed on the run clock) ─ recorder.appendEvent
  *
+ * With a feature model, the pipeline also hands each TR's feature voxels to SessionReconstruction,
+ * which decodes them after the record has left and turns trials into frames$ (never on the record
+ * path). When the TRs end, records$ completes at once; the session ends (status `ended`, `done`)
+ * once the last trial's reconstruction has drained, within config.reconstruction.drainMs.
+ *
  * The pipeline starts on the next turn of the event loop, so whoever created the session can
  * subscribe to `records$` first and miss nothing.
  */
-import { Subject, type Subscription, tap } from 'rxjs';
+import { type Observable, Subject, type Subscription, tap } from 'rxjs';
 import type { Config, PipelineConfig } from '../config.js';
 import { BoldstreamError, asBoldstreamError, type Warning } from '../errors.js';
-import type { EventMarker, SessionInfo, SessionSpec, VolumePush } from '../generated/boldstream.js';
+import type { EventMarker, Frame, SessionInfo, SessionSpec, VolumePush } from '../generated/boldstream.js';
+import type { PaceControl } from '../ingest/sources/pace-control.js';
 import { PushSource } from '../ingest/sources/push.js';
 import type { VolumeSource } from '../ingest/sources/source.js';
 import type { Logger } from '../log.js';
+import type { FeatureTr } from '../pipeline/feature-voxels.js';
 import { sessionPipeline } from '../pipeline/session-pipeline.js';
+import type { ArrivalNews } from '../pipeline/watch-arrival.js';
 import { TrialSchedule } from '../pipeline/trial-schedule.js';
 import type { MaskImage } from '../pipeline/run-state.js';
 import { initialInfo, type Recorder } from '../record/index.js';
+import type { LoadedFeatureModel } from './loaded-feature-model.js';
+import { type EngineFactory, type ReconstructionSettings, SessionReconstruction } from './session-reconstruction.js';
 import type { LoadedModel } from './loaded-model.js';
 import { isErrorRecord, type Session, type SessionRecord } from './types.js';
 
@@ -30,6 +40,12 @@ export interface SessionParts {
   readonly masks: readonly MaskImage[];
   readonly model: LoadedModel | null;
   readonly recorder: Recorder | null;
+  /** Feature decoders: the session reconstructs what the subject sees (frames$). */
+  readonly featureModel?: LoadedFeatureModel | null;
+  /** Required with a feature model. */
+  readonly reconstruction?: ReconstructionSettings;
+  /** The reconstruction engine; default a worker thread (tests pass a fake). */
+  readonly engine?: EngineFactory;
 }
 
 export class PipelineSession implements Session {
@@ -37,6 +53,9 @@ export class PipelineSession implements Session {
   readonly records$ = new Subject<SessionRecord>();
   readonly status$ = new Subject<{ info: SessionInfo; detail?: string }>();
   readonly done: Promise<void>;
+  readonly frames$?: Observable<Frame>;
+  private readonly reconstruction: SessionReconstruction | null = null;
+  private ended = false;
   private state: SessionInfo;
   private readonly schedule: TrialSchedule;
   private subscription: Subscription | null = null;
@@ -56,11 +75,20 @@ export class PipelineSession implements Session {
       ...(parts.source.description.repetitionTime !== null ? { repetitionTime: parts.source.description.repetitionTime } : {}),
     };
     this.done = new Promise((resolve) => (this.finish = resolve));
+    if (parts.featureModel) {
+      if (!parts.reconstruction) throw new BoldstreamError('INTERNAL', 'a session with a feature model needs reconstruction settings');
+      this.reconstruction = new SessionReconstruction(this.id, parts.featureModel, this.schedule, parts.reconstruction, parts.logger, parts.engine);
+      this.frames$ = this.reconstruction.frames$;
+    }
     setImmediate(() => this.start());
   }
 
   info(): SessionInfo {
     return { ...this.state };
+  }
+
+  get pace(): PaceControl | undefined {
+    return this.parts.source.pace;
   }
 
   private get log(): Logger {
@@ -81,6 +109,15 @@ export class PipelineSession implements Session {
     const { source, recorder } = this.parts;
     this.setState({ state: 'running' });
     this.log.info({ source: source.description.kind, from: source.description.from, masks: this.state.masks, model: this.state.model ?? null }, 'pipeline started');
+    // K21: a mask is placed by the same rule as the run (sform, else qform); when its header made the
+    // reader choose (forms that disagree, an unknown code), that is said once, here, not lost.
+    for (const mask of this.parts.masks) {
+      for (const w of mask.warnings ?? []) {
+        this.log.warn({ code: w.code, mask: mask.name }, `mask ${mask.name}: ${w.message}`);
+        this.setState({}, `${w.code}: mask ${mask.name}: ${w.message}`);
+      }
+    }
+    this.reconstruction?.start();
     const items = source.items().pipe(
       tap((item) => {
         if (item.kind === 'volume') recorder?.appendVolume(item.volume);
@@ -89,7 +126,8 @@ export class PipelineSession implements Session {
     const records = sessionPipeline(
       items,
       {
-        inputs: { pipeline: this.pipelineConfig(), masks: this.parts.masks, model: this.parts.model },
+        inputs: { pipeline: this.pipelineConfig(), masks: this.parts.masks, model: this.parts.model, featureModel: this.parts.featureModel ?? null },
+        ...(this.reconstruction ? { onFeatures: (tr: FeatureTr) => this.reconstruction!.take(tr) } : {}),
         repetitionTime: this.parts.spec.repetitionTime ?? source.description.repetitionTime,
         onNotice: (w: Warning) => {
           this.log.warn({ code: w.code }, w.message);
@@ -97,6 +135,16 @@ export class PipelineSession implements Session {
           // there is no next record, and a stalled export (K27) is news while nothing arrives.
           this.setState({}, w.code === 'SOURCE_STALLED' ? 'stalled' : `${w.code}: ${w.message}`);
         },
+        // A live source's arrival against the TR clock (K20, K26, K27): consumers are told as status,
+        // before the record of the TR that showed it; records themselves stay a function of the input.
+        ...(source.description.kind === 'watch' || source.description.kind === 'push'
+          ? {
+              onArrival: (news: ArrivalNews) => {
+                this.log[news.level]({ code: news.warning.code }, news.warning.message);
+                this.setState({}, news.detail);
+              },
+            }
+          : {}),
       },
       this.schedule,
     );
@@ -108,10 +156,18 @@ export class PipelineSession implements Session {
         this.setState({ state: 'failed', error: e.toJSON(), endedAt: Date.now() });
         this.end();
       },
-      complete: () => {
-        this.setState({ state: 'ended', endedAt: Date.now() });
-        this.end();
-      },
+      complete: () => this.drain(),
+    });
+  }
+
+  /** The TRs have ended: records$ completes now, the session once its last frames are out (bounded). */
+  private drain(): void {
+    this.records$.complete();
+    const frames = this.reconstruction?.finish() ?? Promise.resolve();
+    void frames.then(() => {
+      if (this.ended) return;
+      this.setState({ state: 'ended', endedAt: Date.now() });
+      this.end();
     });
   }
 
@@ -139,7 +195,14 @@ export class PipelineSession implements Session {
   }
 
   private end(): void {
+    if (this.ended) return;
+    this.ended = true;
     this.records$.complete();
+    if (this.reconstruction) {
+      this.reconstruction.stop();
+      const { frames, decode } = this.reconstruction.summary();
+      this.log.info({ frames, decodedTrs: decode.count, decodeMeanMs: Math.round(decode.meanMs * 100) / 100, decodeMaxMs: Math.round(decode.maxMs * 100) / 100 }, 'reconstruction ended');
+    }
     this.status$.complete();
     const closing = this.parts.recorder?.close(this.state) ?? Promise.resolve();
     closing.then(

@@ -3,6 +3,7 @@
  * instance; the hub multiplexes sessions and clients (docs/architecture.md).
  */
 import type { Observable } from 'rxjs';
+import type { PaceControl } from '../ingest/sources/pace-control.js';
 import type { ErrorBody, EventMarker, Frame, SessionInfo, SessionSpec, TrRecord, VolumePush, Warning } from '../generated/boldstream.js';
 
 /** A volume that could not be used, or a TR for which no volume came: `{tr, error}` and the stream goes on. */
@@ -32,6 +33,8 @@ export interface Session {
   readonly status$: Observable<{ info: SessionInfo; detail?: string }>;
   /** Reconstruction frames, when the session has a feature model; each supersedes the last of its trial. */
   readonly frames$?: Observable<Frame>;
+  /** Replays: pause, resume and speed while the session runs (the source's own control). */
+  readonly pace?: PaceControl;
   /** Takes a volume from a network client; only for sessions whose source kind is `push`. */
   pushVolume(push: VolumePush): void;
   /** A trial marker from the stimulus computer (or an events file). */

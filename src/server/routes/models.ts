@@ -4,13 +4,16 @@
  *   GET  /models         {models: [{name, files: [{name, bytes}]}]}
  *   POST /models/:name   {files: {<file name>: bytes}} → 201 {name, files}
  *
- * The body is msgpack (bytes binary) or JSON (bytes base64). The bundle is checked by the decoder's
- * own reader (bundleFromFiles) before anything is written, so a bundle that would fail to load
- * mid-session is refused at upload with MODEL_INVALID.
+ * The body is msgpack (bytes binary) or JSON (bytes base64). The bundle is checked by its own reader
+ * (bundleFromFiles for classifiers, featureBundleFromFiles for `kind: "features"`) before anything is
+ * written, so a bundle that would fail to load mid-session is refused at upload with MODEL_INVALID.
  */
 import type { FastifyInstance } from 'fastify';
 import { BoldstreamError } from '../../errors.js';
 import { bundleFromFiles } from '../../decode/bundle.js';
+import { BUNDLE_JSON } from '../../decode/bundle-format.js';
+import { featureBundleFromFiles } from '../../decode/features/bundle.js';
+import { FEATURE_BUNDLE_KIND } from '../../decode/features/bundle-format.js';
 import { bodyBytesForm } from '../body.js';
 import { listModels, storeModel } from '../models-store.js';
 import { assertSafeName } from '../paths.js';
@@ -42,13 +45,26 @@ function uploadedFiles(body: unknown, form: 'binary' | 'base64'): Map<string, Ui
   return files;
 }
 
+/** The `kind` bundle.json declares; the readers refuse anything malformed themselves. */
+function declaredKind(files: ReadonlyMap<string, Uint8Array>): unknown {
+  const json = files.get(BUNDLE_JSON);
+  if (!json) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(json));
+    return isPlainObject(parsed) ? parsed.kind : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function modelRoutes(app: FastifyInstance, options: ModelRouteOptions): Promise<void> {
   app.get('/models', async () => ({ models: await listModels(options.modelsDir) }));
 
   app.post<{ Params: { name: string } }>('/models/:name', { bodyLimit: options.bodyLimit }, async (request, reply) => {
     const name = assertSafeName(request.params.name, 'model name');
     const files = uploadedFiles(request.body, bodyBytesForm(request));
-    bundleFromFiles(Object.fromEntries(files));
+    if (declaredKind(files) === FEATURE_BUNDLE_KIND) featureBundleFromFiles(Object.fromEntries(files));
+    else bundleFromFiles(Object.fromEntries(files));
     const stored = await storeModel(options.modelsDir, name, files);
     request.log.info({ model: name, files: stored.files.length }, 'model bundle stored');
     return reply.status(201).send(stored);

@@ -4,7 +4,7 @@
  * codec as the server, so it is also a check that the two stay in step.
  */
 import { WebSocket } from 'ws';
-import type { ClientMessage, EventMarker, ServerMessage, SessionInfo, SessionSpec, TrRecord, VolumePush } from '../generated/boldstream.js';
+import type { ClientMessage, EventMarker, Frame, ServerMessage, SessionInfo, SessionSpec, TrRecord, VolumePush } from '../generated/boldstream.js';
 import { decodeServerMessage, type Encoding, encodeClientMessage } from '../server/codec.js';
 import { PROTOCOL_VERSION } from '../server/protocol.js';
 import type { SessionRecord } from '../session/types.js';
@@ -16,6 +16,8 @@ export interface ClientOptions {
   /** Called for every record of the subscribed sessions, in order. */
   readonly onRecord?: (session: string, record: SessionRecord) => void;
   readonly onStatus?: (info: SessionInfo, detail?: string) => void;
+  /** Called for reconstruction frames of the subscribed sessions (newest only: superseded ones may be skipped). */
+  readonly onFrame?: (frame: Frame) => void;
 }
 
 export class BoldstreamClient {
@@ -39,6 +41,10 @@ export class BoldstreamClient {
           return options.onRecord?.(message.session, message.record as TrRecord);
         case 'status':
           return message.session ? options.onStatus?.(message.session, message.detail) : undefined;
+        case 'frame': {
+          const { type: _type, ...frame } = message;
+          return options.onFrame?.(frame);
+        }
         case 'ack': {
           const at = this.waiting.findIndex((w) => w.ref === message.ref);
           if (at >= 0) this.waiting.splice(at, 1)[0]!.resolve(message);

@@ -1,6 +1,9 @@
 // Generated from proto/boldstream.proto by scripts/gen-proto.ts. Do not edit; run `npm run proto:gen`.
 /* eslint-disable */
 
+/** The protocol major this schema describes (enum ProtocolVersion in the proto). */
+export const PROTOCOL_VERSION = 1;
+
 export interface Motion {
   /** mm, head motion from the reference to this volume, world (RAS+) axes */
   trans_x: number;
@@ -140,6 +143,13 @@ export interface SessionInfo {
   endedAt?: number;
   error?: ErrorBody;
   repetitionTime?: number;
+  /** Replays: true while paused (POST /sessions/:id/pause); source.speed is the pace in force. */
+  paused?: boolean;
+}
+
+/** POST /sessions/:id/speed: a replay's new pace, a multiple of the scanner's; 0 = as fast as possible. */
+export interface SpeedChange {
+  speed: number;
 }
 
 export interface Welcome {

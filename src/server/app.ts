@@ -2,7 +2,7 @@
  * The server: a fastify app for HTTP, the WebSocket gateway on the same port, and the session hub
  * behind both.
  *
- *   HTTP  /health  /sessions…  /models…  / (viewer)   ─┐
+ *   HTTP  /health  /sessions…  /recordings  /models…  / (viewer)   ─┐
  *   WS    /ws?encoding=…&protocol=1                   ─┼─► Hub ─► SessionFactory ─► Session
  *                                                      ┘
  * buildServer does not listen: the caller chooses host and port (`app.listen`), so tests can use
@@ -19,8 +19,10 @@ import { Hub } from './hub.js';
 import { PROTOCOL_VERSION } from './protocol.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { modelRoutes } from './routes/models.js';
+import { recordingRoutes } from './routes/recordings.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { defaultWebDir, staticRoutes } from './routes/static.js';
+import { stimulusRoutes } from './routes/stimuli.js';
 import { attachGateway } from './ws.js';
 
 export interface BuildServerOptions {
@@ -60,7 +62,8 @@ export async function buildServer(options: BuildServerOptions): Promise<Boldstre
   installErrorHandling(app);
   installMsgpackParser(app);
 
-  const hub = new Hub({ config, factory: options.factory, logger, dataRoots: [config.dataDir, ...(options.extraDataDirs ?? [])] });
+  const dataRoots = [config.dataDir, ...(options.extraDataDirs ?? [])];
+  const hub = new Hub({ config, factory: options.factory, logger, dataRoots });
   const gateway = attachGateway({
     server: app.server,
     hub,
@@ -89,6 +92,8 @@ export async function buildServer(options: BuildServerOptions): Promise<Boldstre
     uptimeS: Math.round((Date.now() - startedAt) / 1000),
   }));
   await app.register(sessionRoutes, { hub, bodyLimit: config.server.maxMessageBytes });
+  await app.register(recordingRoutes, { recordingsDir: config.recordingsDir });
+  await app.register(stimulusRoutes, { hub, dataRoots });
   await app.register(modelRoutes, { modelsDir: config.modelsDir, bodyLimit: config.server.maxMessageBytes });
   await app.register(staticRoutes, { webDir: options.webDir ?? defaultWebDir });
   await app.ready();

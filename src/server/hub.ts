@@ -40,6 +40,13 @@ interface Entry {
   readonly subscriptions: Subscription[];
 }
 
+/** A session's info with the pace of a replay as it is now (the speed asked for at start may have changed). */
+function describe(session: Session, info: SessionInfo = session.info()): SessionInfo {
+  if (!session.pace || (info.state !== 'running' && info.state !== 'starting')) return info;
+  const { speed, paused } = session.pace.state;
+  return { ...info, source: { ...info.source, speed }, paused };
+}
+
 /** Readable and unique enough: 20240131-142501-a3f9c2. */
 function newSessionId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -58,7 +65,7 @@ export class Hub {
   }
 
   list(): SessionInfo[] {
-    return [...this.entries.values()].map((e) => e.session.info()).sort((a, b) => a.startedAt - b.startedAt);
+    return [...this.entries.values()].map((e) => describe(e.session)).sort((a, b) => a.startedAt - b.startedAt);
   }
 
   has(id: string): boolean {
@@ -66,7 +73,7 @@ export class Hub {
   }
 
   info(id: string): SessionInfo {
-    return this.entry(id).session.info();
+    return describe(this.entry(id).session);
   }
 
   recordingDir(id: string): string {
@@ -107,6 +114,28 @@ export class Hub {
 
   addEvent(id: string, event: EventMarker): void {
     this.entry(id).session.addEvent(event);
+  }
+
+  /**
+   * Pauses, resumes or re-paces a running replay; its subscribers hear of it as a status
+   * (`paused`, `resumed`, `speed 2`). A live source keeps the scanner's pace: SESSION_NOT_PACEABLE.
+   */
+  pace(id: string, change: { readonly paused?: boolean; readonly speed?: number }): SessionInfo {
+    const entry = this.entry(id);
+    const { pace } = entry.session;
+    const state = entry.session.info().state;
+    if (!pace || state === 'ended' || state === 'failed') {
+      throw new BoldstreamError('SESSION_NOT_PACEABLE', `${id} ${pace ? `has ${state}` : `reads from ${entry.session.info().source.kind}`}`);
+    }
+    const before = pace.state;
+    if (change.speed !== undefined) pace.setSpeed(change.speed);
+    if (change.paused === true) pace.pause();
+    if (change.paused === false) pace.resume();
+    const after = pace.state;
+    const detail = after.paused !== before.paused ? (after.paused ? 'paused' : 'resumed') : after.speed !== before.speed ? `speed ${after.speed === 0 ? 'max' : after.speed}` : null;
+    const info = describe(entry.session);
+    if (detail !== null) this.broadcast(entry, { out: new Outgoing({ type: 'status', session: info, detail }) });
+    return info;
   }
 
   /**
@@ -185,7 +214,9 @@ export class Hub {
         error: (error: unknown) => this.onFailure(entry, error),
       }),
       session.status$.subscribe({
-        next: ({ info, detail }) => this.broadcast(entry, { out: new Outgoing({ type: 'status', session: info, ...(detail !== undefined ? { detail } : {}) }) }),
+        next: ({ info, detail }) => {
+          this.broadcast(entry, { out: new Outgoing({ type: 'status', session: describe(session, info), ...(detail !== undefined ? { detail } : {}) }) });
+        },
         error: (error: unknown) => this.onFailure(entry, error),
       }),
     );

@@ -5,11 +5,17 @@
  * and may say the protocol again in its first `hello`. The version is a single major number: it goes
  * up only on a change an old client cannot ignore (see the head of proto/boldstream.proto), so a
  * client stating another major is told what this server speaks and closed (PROTOCOL_VERSION).
+ *
+ * Access tokens (roles come in a later issue) travel beside this, never inside the encoding: an
+ * `Authorization: Bearer` header on the upgrade request where the client can set one, else
+ * `token=` in the URL (browsers cannot set headers on a WebSocket). Servers without tokens ignore them.
  */
 import { BoldstreamError } from '../errors.js';
+import { PROTOCOL_VERSION } from '../generated/boldstream.js';
 import { defaultEncoding, encodings, isEncoding, type Encoding } from './codec.js';
 
-export const PROTOCOL_VERSION = 1;
+// The version lives in the proto (enum ProtocolVersion), so that every client generated from it agrees.
+export { PROTOCOL_VERSION };
 export const WS_PATH = '/ws';
 
 export interface Negotiated {

@@ -1,17 +1,21 @@
 /**
- * Session routes: list, start, inspect, stop, send a trial marker, and read the recorded records.
+ * Session routes: list, start, inspect, stop, pace a replay, send a trial marker, and read the
+ * recorded records.
  *
  *   GET  /sessions                 {sessions: SessionInfo[]}
  *   POST /sessions                 SessionSpec → 201 SessionInfo
  *   GET  /sessions/:id             SessionInfo (a running session, or a recording on disk)
  *   POST /sessions/:id/stop        SessionInfo once the session has ended
  *   POST /sessions/:id/events      EventMarker → 202 {ref: "event", session}
+ *   POST /sessions/:id/pause       SessionInfo (a running replay, paused)
+ *   POST /sessions/:id/resume      SessionInfo
+ *   POST /sessions/:id/speed       SpeedChange {speed} → SessionInfo
  *   GET  /sessions/:id/records     the recorded records, JSON lines
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { BoldstreamError } from '../../errors.js';
-import type { EventMarker, SessionInfo, SessionSpec } from '../../generated/boldstream.js';
+import type { EventMarker, SessionInfo, SessionSpec, SpeedChange } from '../../generated/boldstream.js';
 import { recordingJson } from '../../record/json.js';
 import { openRecording, type Recording } from '../../record/reader.js';
 import { validBody } from '../body.js';
@@ -25,6 +29,9 @@ interface IdParams {
 
 const sessionSpec = wireType('SessionSpec');
 const eventMarker = wireType('EventMarker');
+const speedChange = wireType('SpeedChange');
+/** Faster than this is what speed 0 (as fast as possible) is for. */
+const MAX_SPEED = 1000;
 
 export interface SessionRouteOptions {
   readonly hub: Hub;
@@ -67,6 +74,14 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRouteO
   });
 
   app.post<{ Params: IdParams }>('/sessions/:id/stop', async (request) => hub.stop(request.params.id));
+
+  app.post<{ Params: IdParams }>('/sessions/:id/pause', async (request) => hub.pace(request.params.id, { paused: true }));
+  app.post<{ Params: IdParams }>('/sessions/:id/resume', async (request) => hub.pace(request.params.id, { paused: false }));
+  app.post<{ Params: IdParams }>('/sessions/:id/speed', async (request) => {
+    const { speed } = validBody(request, speedChange) as unknown as SpeedChange;
+    if (speed < 0 || speed > MAX_SPEED) throw new BoldstreamError('HTTP_BAD_REQUEST', `body.speed: expected 0 (as fast as possible) or a multiple of the scanner's pace up to ${MAX_SPEED}, got ${speed}`);
+    return hub.pace(request.params.id, { speed });
+  });
 
   app.post<{ Params: IdParams }>('/sessions/:id/events', async (request, reply) => {
     const event = validBody(request, eventMarker) as unknown as EventMarker;

@@ -60,6 +60,15 @@ const watchSchema = z
   })
   .strict();
 
+/** `scheme://host[:port]` exactly as browsers send it in Origin (no path, no trailing slash). */
+const originSchema = z.string().refine((value) => {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}, 'expected an origin such as https://viewer.example:8443 (scheme, host and port; no path)');
+
 const serverSchema = z
   .object({
     host: z.string().default('127.0.0.1'),
@@ -73,6 +82,42 @@ const serverSchema = z
     heartbeatMs: z.number().int().min(100).default(30_000),
     /** Messages per second a client may send (token bucket with this burst). */
     rateLimit: z.object({ perSecond: z.number().positive().default(1000), burst: z.number().positive().default(2000) }).strict().default({ perSecond: 1000, burst: 2000 }),
+    /**
+     * A client with messages waiting whose socket has taken none of them for this long, ms, is
+     * disconnected (WS_CLIENT_TOO_SLOW); until then it gets only the newest frame of each session.
+     */
+    stalledClientMs: z.number().int().min(100).default(10_000),
+    /**
+     * Web pages (origins, `https://host:port`) besides the server's own that may open the WebSocket or
+     * send state-changing requests; any other page is refused (ORIGIN_FORBIDDEN). Clients that are not
+     * browsers send no Origin and are not concerned.
+     */
+    allowedOrigins: z.array(originSchema).default([]),
+    /** Serve HTTPS and WSS with this PEM key and certificate (file paths); unset: plain HTTP. */
+    tls: z.object({ key: z.string().min(1), cert: z.string().min(1) }).strict().optional(),
+  })
+  .strict();
+
+/** Roles a token grants (docs/http-api.md, "Access"): scanner pushes volumes, viewer reads, experimenter does both and runs sessions. */
+export const roleSchema = z.enum(['scanner', 'experimenter', 'viewer']);
+
+/** One token and the role it grants. Printable ASCII without spaces, so that it fits a header, a URL and a line of a file. */
+export const accessTokenSchema = z
+  .object({
+    role: roleSchema,
+    token: z.string().regex(/^[\x21-\x7e]{16,512}$/, 'expected 16 to 512 printable characters without spaces (e.g. openssl rand -hex 32)'),
+  })
+  .strict();
+
+/** Tokens given twice (with the same or another role) are a mistake: which role would win? */
+export const accessTokensSchema = z.array(accessTokenSchema).refine((list) => new Set(list.map((t) => t.token)).size === list.length, 'the same token is given twice');
+
+const accessSchema = z
+  .object({
+    /** Tokens and their roles. With none here and no tokensFile, the server is open to anyone who reaches it (a warning at start). */
+    tokens: accessTokensSchema.default([]),
+    /** A file of more tokens, read once at start: JSON (`[{role, token}]`) or lines of `<role> <token>` (`#` comments). */
+    tokensFile: z.string().min(1).optional(),
   })
   .strict();
 
@@ -113,6 +158,8 @@ export const configSchema = z
     /** tfjs backend: auto picks the best that loads (node-gpu, node, wasm, cpu). */
     computeBackend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
     server: serverSchema.default(serverSchema.parse({})),
+    /** Who may do what (docs/http-api.md, "Access"). */
+    access: accessSchema.default(accessSchema.parse({})),
     pipeline: pipelineSchema.default(pipelineSchema.parse({})),
     watch: watchSchema.default(watchSchema.parse({})),
     /** Live image reconstruction of sessions with a feature model (docs/reconstruction.md). */

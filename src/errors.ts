@@ -133,6 +133,12 @@ export const catalogue = {
   WS_CLIENT_TOO_SLOW: entry('client fell too far behind; records are never skipped, so it is disconnected', 503, 4503),
   WS_RATE_LIMITED: entry('client sends messages faster than allowed', 429, 4429),
 
+  // Access: tokens, roles and origins (docs/http-api.md, "Access")
+  AUTH_MISSING: entry('request carries no access token (Authorization: Bearer, or token= in the URL)', 401, 4401),
+  AUTH_INVALID: entry('access token is not one the server knows', 401, 4401),
+  AUTH_FORBIDDEN: entry("the access token's role does not allow this", 403, 4403),
+  ORIGIN_FORBIDDEN: entry('request comes from a web page whose origin is not allowed', 403, 4403),
+
   // Session recordings
   RECORDING_TRUNCATED: entry('recording ends in a torn entry (a crash mid-write); reading stops at the last complete one'),
   RECORDING_INVALID: entry('folder is not a readable session recording'),

@@ -3,7 +3,9 @@
  * --server` uses to push a run into a server, and what tests use to watch one. It speaks the same
  * codec as the server, so it is also a check that the two stay in step.
  */
+import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
+import { BoldstreamError, catalogue, type ErrorCode } from '../errors.js';
 import type { ClientMessage, EventMarker, Frame, ServerMessage, SessionInfo, SessionSpec, TrRecord, VolumePush } from '../generated/boldstream.js';
 import { decodeServerMessage, type Encoding, encodeClientMessage } from '../server/codec.js';
 import { PROTOCOL_VERSION } from '../server/protocol.js';
@@ -13,11 +15,27 @@ type Ack = ServerMessage & { type: 'ack' };
 
 export interface ClientOptions {
   readonly encoding?: Encoding;
+  /** Access token, sent as `Authorization: Bearer` (docs/http-api.md, "Access"); none for an open server. */
+  readonly token?: string;
   /** Called for every record of the subscribed sessions, in order. */
   readonly onRecord?: (session: string, record: SessionRecord) => void;
   readonly onStatus?: (info: SessionInfo, detail?: string) => void;
   /** Called for reconstruction frames of the subscribed sessions (newest only: superseded ones may be skipped). */
   readonly onFrame?: (frame: Frame) => void;
+}
+
+/** The server's coded error in a refused upgrade's body, else INTERNAL with the status. */
+async function refusal(response: IncomingMessage, url: URL): Promise<BoldstreamError> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  let code: string | undefined;
+  try {
+    code = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { code?: string } }).error?.code;
+  } catch {
+    code = undefined;
+  }
+  const detail = `${url.host} refused the WebSocket with HTTP ${response.statusCode}`;
+  return code && Object.hasOwn(catalogue, code) ? new BoldstreamError(code as ErrorCode, detail) : new BoldstreamError('INTERNAL', detail);
 }
 
 export class BoldstreamClient {
@@ -64,12 +82,20 @@ export class BoldstreamClient {
     const url = new URL('/ws', serverUrl.replace(/^http/, 'ws'));
     url.searchParams.set('encoding', encoding);
     url.searchParams.set('protocol', String(PROTOCOL_VERSION));
-    const socket = new WebSocket(url, { maxPayload: 256 * 1024 * 1024 });
+    const headers = options.token ? { authorization: `Bearer ${options.token}` } : undefined;
+    const socket = new WebSocket(url, { maxPayload: 256 * 1024 * 1024, ...(headers ? { headers } : {}) });
     // Listen before the socket opens: the server's welcome can arrive in the same read as the upgrade.
     const client = new BoldstreamClient(socket, encoding, options);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);
+      // A refused upgrade (no token, wrong origin) answers with a coded HTTP error: pass its code on.
+      socket.once('unexpected-response', (_request, response) => {
+        void refusal(response, url).then((error) => {
+          reject(error);
+          socket.terminate();
+        });
+      });
     });
     await client.welcome;
     return client;

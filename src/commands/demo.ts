@@ -12,6 +12,7 @@
  * Records are printed as they arrive over the WebSocket (the same path a viewer uses), the page
  * at / shows them, and the server keeps running until Ctrl-C (or exits with --exit).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -126,8 +127,12 @@ async function demo(ctx: CommandContext): Promise<number> {
   const plan = real ? { sessions: await realSessions(dataDir, speed, ctx), root: null } : await syntheticSessions(speed, ctx);
   const host = stringOption(ctx.values, 'host');
   const port = numberOption(ctx.values, 'port');
+  // A server with access tokens gets one more, for this process's own viewer; an open one stays open.
+  const { access } = ctx.config;
+  const ownToken = access.tokens.length > 0 || access.tokensFile ? randomBytes(32).toString('hex') : undefined;
+  const config = ownToken ? Object.freeze({ ...ctx.config, access: { ...access, tokens: [...access.tokens, { role: 'viewer' as const, token: ownToken }] } }) : ctx.config;
   const running = await startServer({
-    config: ctx.config,
+    config,
     logger: ctx.logger,
     backend: await chooseBackend(ctx.config.computeBackend),
     ...(host ? { host } : {}),
@@ -143,6 +148,7 @@ async function demo(ctx: CommandContext): Promise<number> {
   let allEnded!: () => void;
   const ended = new Promise<void>((resolve) => (allEnded = resolve));
   const client = await BoldstreamClient.connect(running.url, {
+    ...(ownToken ? { token: ownToken } : {}),
     onRecord: (session, record) => {
       records.get(session)?.push(record);
       if (!ctx.values.quiet) console.log(formatRecordLine(label.get(session) ?? session, record));

@@ -36,10 +36,12 @@ export const replayCommand = {
   summary: 'Stream a 4D NIfTI, a BIDS _bold run, a DICOM folder or a session recording through the pipeline.',
   usage:
     'boldstream replay <input> [--out FILE.jsonl | --server URL] [--speed N|max] [--mask [NAME=]FILE]... [--model DIR] [--feature-model DIR [--trial-iterations N]] ' +
-    '[--events FILE] [--dummy-scans N] [--series N] [--tr SECONDS] [--record]',
+    '[--events FILE] [--dummy-scans N] [--series N] [--tr SECONDS] [--record] [--token-file FILE]',
   options: {
     out: { type: 'string', short: 'o' },
     server: { type: 'string' },
+    // A file, not the token itself: a command line is visible to every user of the machine.
+    'token-file': { type: 'string' },
     speed: { type: 'string', default: 'max' },
     mask: { type: 'string', multiple: true },
     model: { type: 'string' },
@@ -87,7 +89,9 @@ async function replay(ctx: CommandContext): Promise<number> {
   const frames = new FrameSink(out ? framesDirFor(out) : null);
   const server = stringOption(ctx.values, 'server');
   const started = performance.now();
-  if (server) await viaServer(server, spec, { modelDir, featureDir }, write, frames);
+  const tokenFile = stringOption(ctx.values, 'token-file');
+  const token = tokenFile ? await readToken(tokenFile) : undefined;
+  if (server) await viaServer(server, spec, { modelDir, featureDir, token }, write, frames);
   else await locally(spec, { modelDir, featureDir, trialIterations }, config, ctx, write, frames);
   const seconds = (performance.now() - started) / 1000;
   if (sink !== process.stdout) await new Promise<void>((resolve) => sink.end(resolve));
@@ -177,14 +181,15 @@ async function locally(spec: SessionSpec & { id: string }, models: LocalModels, 
 }
 
 /** Pushes the run into a server as a scanner-side client would, and collects what comes back. */
-async function viaServer(server: string, spec: SessionSpec & { id: string }, models: Omit<LocalModels, 'trialIterations'>, write: (r: SessionRecord) => void, frames: FrameSink): Promise<void> {
-  const { modelDir, featureDir } = models;
+async function viaServer(server: string, spec: SessionSpec & { id: string }, models: Omit<LocalModels, 'trialIterations'> & { token: string | undefined }, write: (r: SessionRecord) => void, frames: FrameSink): Promise<void> {
+  const { modelDir, featureDir, token } = models;
+  const headers = { 'content-type': 'application/msgpack', ...(token ? { authorization: `Bearer ${token}` } : {}) };
   let model: string | undefined;
   let featureModel: string | undefined;
   if (featureDir) {
     featureModel = path.basename(path.resolve(featureDir));
     const bundle = featureBundleFiles((await loadFeatureModelDir(featureDir)).bundle);
-    const reply = await fetch(new URL(`/models/${encodeURIComponent(featureModel)}`, server), { method: 'POST', headers: { 'content-type': 'application/msgpack' }, body: packMsgpack({ files: bundle }) });
+    const reply = await fetch(new URL(`/models/${encodeURIComponent(featureModel)}`, server), { method: 'POST', headers, body: packMsgpack({ files: bundle }) });
     if (!reply.ok) throw await serverError(reply, `uploading feature model ${featureModel}`);
     await frames.open();
   }
@@ -193,7 +198,7 @@ async function viaServer(server: string, spec: SessionSpec & { id: string }, mod
     const bundle = bundleFiles(await loadModelDir(modelDir).then((m) => m.bundle));
     const mask = await readFile(path.join(modelDir, 'mask.nii.gz')).then((b) => new Uint8Array(b), () => null);
     const files = mask ? { ...bundle, 'mask.nii.gz': mask } : bundle;
-    const reply = await fetch(new URL(`/models/${encodeURIComponent(model)}`, server), { method: 'POST', headers: { 'content-type': 'application/msgpack' }, body: packMsgpack({ files }) });
+    const reply = await fetch(new URL(`/models/${encodeURIComponent(model)}`, server), { method: 'POST', headers, body: packMsgpack({ files }) });
     if (!reply.ok) throw await serverError(reply, `uploading model ${model}`);
   }
   const masks = await Promise.all(spec.masks.map(async (m) => ({ name: m.name, nifti: new Uint8Array(await readFile(m.path!)) })));
@@ -201,6 +206,7 @@ async function viaServer(server: string, spec: SessionSpec & { id: string }, mod
   let ended!: () => void;
   const finished = new Promise<void>((resolve) => (ended = resolve));
   const client = await BoldstreamClient.connect(server, {
+    ...(token ? { token } : {}),
     onRecord: (_, record) => write(record),
     // Frames travel newest-only (a slow link skips superseded ones), so a trial's last frame may be all that arrives.
     onFrame: (frame) => {
@@ -239,6 +245,19 @@ async function serverError(reply: Response, doing: string): Promise<BoldstreamEr
   const body = (await reply.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
   const code = body?.error?.code;
   return code && Object.hasOwn(catalogue, code) ? new BoldstreamError(code as ErrorCode, `${doing}: ${body.error?.message ?? ''}`) : new BoldstreamError('INTERNAL', `${doing}: HTTP ${reply.status}`);
+}
+
+/** The access token in --token-file: its first line that is not empty or a `#` comment (an experimenter's token: it uploads, starts and pushes). */
+async function readToken(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch((cause: Error) => {
+    throw new BoldstreamError('CLI_USAGE', `--token-file ${file}: ${cause.message}`, { cause });
+  });
+  const token = text
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line !== '' && !line.startsWith('#'));
+  if (!token) throw new BoldstreamError('CLI_USAGE', `--token-file ${file} holds no token`);
+  return token;
 }
 
 /** Opens --out before anything runs, so a bad path fails at once with a clear code. */

@@ -5,7 +5,7 @@
 import { BoldstreamError } from '../errors.js';
 import type { ServerMessage } from '../generated/boldstream.js';
 import { encodeServerMessage, type Encoding } from './codec.js';
-import { Outbox, type SocketLike } from './outbox.js';
+import { Outbox, type OutboxFailure, type SocketLike } from './outbox.js';
 import { Outgoing } from './outgoing.js';
 
 /** What the hub needs from a subscriber. */
@@ -31,6 +31,8 @@ export interface ClientSocket extends SocketLike {
 export interface ClientOptions {
   readonly queueLimit: number;
   readonly highWaterBytes: number;
+  /** Messages waiting with no write completing for this long, ms: the client has stalled (default: never). */
+  readonly stalledMs?: number;
   /** Told once when the client goes, whatever the reason (the hub forgets it). */
   readonly onClose?: (client: Client, error: BoldstreamError | undefined) => void;
 }
@@ -40,6 +42,17 @@ export function closeReason(error: BoldstreamError): string {
   let reason = `${error.code}: ${error.message}`;
   while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, -1);
   return reason;
+}
+
+function failure(reason: OutboxFailure, options: ClientOptions): BoldstreamError {
+  switch (reason) {
+    case 'overflow':
+      return new BoldstreamError('WS_CLIENT_TOO_SLOW', `more than ${options.queueLimit} messages waited for this client`);
+    case 'stalled':
+      return new BoldstreamError('WS_CLIENT_TOO_SLOW', `the client took no message for ${options.stalledMs} ms`);
+    case 'socket':
+      return new BoldstreamError('INTERNAL', 'the socket failed to write');
+  }
 }
 
 let nextId = 1;
@@ -58,12 +71,8 @@ export class Client implements HubSubscriber {
     this.outbox = new Outbox(socket, {
       queueLimit: options.queueLimit,
       highWaterBytes: options.highWaterBytes,
-      onFail: (reason) =>
-        this.close(
-          reason === 'overflow'
-            ? new BoldstreamError('WS_CLIENT_TOO_SLOW', `more than ${options.queueLimit} messages waited for this client`)
-            : new BoldstreamError('INTERNAL', 'the socket failed to write'),
-        ),
+      ...(options.stalledMs !== undefined ? { stalledMs: options.stalledMs } : {}),
+      onFail: (reason) => this.close(failure(reason, options)),
     });
   }
 

@@ -1,7 +1,7 @@
 /**
  * One WebSocket connection, from welcome to close. The socket boundary is a wall:
  *   error handler first ─► negotiate (URL) ─► welcome ─► per message: rate limit ─► decode and
- *   validate ─► act (in arrival order) ─► ack
+ *   validate ─► the caller's role allows it ─► act (in arrival order) ─► ack
  * Anything wrong with a message ends this connection only, with an `error` message and the
  * catalogue's close code; the process and the other connections carry on.
  */
@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import { BoldstreamError, asBoldstreamError } from '../errors.js';
 import type { ClientMessage, ServerMessage } from '../generated/boldstream.js';
 import { version } from '../version.js';
+import { may, messagePermission, type AccessControl, type Caller } from './auth.js';
 import { Client, closeReason } from './client.js';
 import { decodeClientMessage, encodeServerMessage, type Encoding } from './codec.js';
 import type { Hub } from './hub.js';
@@ -24,6 +25,7 @@ export interface ConnectionContext {
   readonly logger: Logger;
   /** Compute backend in use, told in `welcome`. */
   readonly backend: string;
+  readonly access: AccessControl;
   readonly rateLimit: RateLimitOptions;
   /** Bytes a socket may buffer before a client's messages wait in its outbox. */
   readonly highWaterBytes: number;
@@ -82,10 +84,11 @@ async function act(message: ClientMessage, client: Client, hub: Hub): Promise<Se
   }
 }
 
-export function serveConnection(socket: WebSocket, request: IncomingMessage, context: ConnectionContext): void {
+/** `caller` is who the upgrade's token made this connection (ws.ts): every message is held to its role. */
+export function serveConnection(socket: WebSocket, request: IncomingMessage, caller: Caller, context: ConnectionContext): void {
   const { hub, config, logger } = context;
   const url = new URL(request.url ?? '/', 'http://localhost');
-  const log = logger.child({ peer: request.socket.remoteAddress });
+  const log = logger.child({ peer: request.socket.remoteAddress, role: caller });
   socket.on('error', (error: Error & { code?: string }) => {
     // ws has already closed the connection (1009 for an oversize message, 1002/1007 for bad frames).
     const code = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'WS_MESSAGE_TOO_LARGE' : 'WS_BAD_MESSAGE';
@@ -101,13 +104,15 @@ export function serveConnection(socket: WebSocket, request: IncomingMessage, con
   const client = new Client(socket, encoding, {
     queueLimit: config.server.clientQueueLimit,
     highWaterBytes: context.highWaterBytes,
+    stalledMs: config.server.stalledClientMs,
     onClose: (gone, error) => {
       hub.detach(gone);
       if (error) log.info({ code: error.code, client: gone.id }, 'connection closed');
     },
   });
   socket.on('close', () => client.gone());
-  client.send({ type: 'welcome', protocol: PROTOCOL_VERSION, server: version, backend: context.backend, sessions: hub.list() });
+  // The session list is for callers that may read; a scanner's client learns only the protocol.
+  client.send({ type: 'welcome', protocol: PROTOCOL_VERSION, server: version, backend: context.backend, sessions: may(caller, 'read') ? hub.list() : [] });
 
   const bucket = new TokenBucket(context.rateLimit);
   let chain = Promise.resolve();
@@ -128,7 +133,10 @@ export function serveConnection(socket: WebSocket, request: IncomingMessage, con
     chain = chain
       .then(async () => {
         if (client.closed) return;
-        const reply = await act(decodeClientMessage(frame, client.encoding), client, hub);
+        const message = decodeClientMessage(frame, client.encoding);
+        const need = messagePermission[message.type];
+        if (need !== null) context.access.authorize(caller, need, `a ${message.type} message`);
+        const reply = await act(message, client, hub);
         if (reply && !client.closed) client.send(reply);
       })
       .catch(fail)

@@ -10,6 +10,11 @@
  * Reconstruction frames are different: each one supersedes the last of its kind, so they wait in a
  * one-per-key slot (`pushLatest`) instead of the queue. A client that falls behind gets the newest
  * frame when its socket has room, never a backlog of stale ones, and never a disconnect for them.
+ *
+ * A stalled client is told apart from a slow one: while anything waits here, some write must complete
+ * every `stalledMs`; a peer that has stopped reading (a frozen browser tab, a wedged network) lets none
+ * complete and is handed to the owner to disconnect at that deadline, long before its queue would fill
+ * at a few records per TR.
  */
 import type { WireFrame } from './codec.js';
 
@@ -24,9 +29,13 @@ export interface OutboxOptions {
   readonly queueLimit: number;
   /** Bytes the socket may hold before frames wait here. */
   readonly highWaterBytes: number;
-  /** Called once when the queue overflows or the socket fails a write; the owner closes the connection. */
-  readonly onFail: (reason: 'overflow' | 'socket') => void;
+  /** Longest time, ms, frames may wait with no write completing before the client counts as stalled (default: never). */
+  readonly stalledMs?: number;
+  /** Called once when the queue overflows, the client stalls or the socket fails a write; the owner closes the connection. */
+  readonly onFail: (reason: OutboxFailure) => void;
 }
+
+export type OutboxFailure = 'overflow' | 'stalled' | 'socket';
 
 /** When the socket is full for a reason we did not cause (no write of ours pending), look again after this. */
 const RETRY_MS = 20;
@@ -43,6 +52,9 @@ export class Outbox {
   private waiters: Array<() => void> = [];
   private pumping = false;
   private again = false;
+  /** When a write last completed, or frames began to wait (ms, performance clock). */
+  private progressAt = 0;
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: SocketLike,
@@ -87,6 +99,7 @@ export class Outbox {
     this.queue = [];
     this.latest.clear();
     if (this.retry) clearTimeout(this.retry);
+    if (this.watchdog) clearTimeout(this.watchdog);
     this.wake();
   }
 
@@ -114,6 +127,32 @@ export class Outbox {
       this.retry.unref();
     }
     if (this.queue.length <= this.lowWater()) this.wake();
+    if (!this.closed && this.waiting() && !this.watchdog) this.watch();
+  }
+
+  private waiting(): boolean {
+    return this.queue.length > 0 || this.latest.size > 0;
+  }
+
+  /** Armed while frames wait; fires at the stall deadline unless a write completes first. */
+  private watch(): void {
+    const { stalledMs } = this.options;
+    if (stalledMs === undefined) return;
+    this.progressAt = performance.now();
+    const check = (): void => {
+      this.watchdog = undefined;
+      if (this.closed || !this.waiting()) return;
+      const idle = performance.now() - this.progressAt;
+      if (idle >= stalledMs) {
+        this.close();
+        this.options.onFail('stalled');
+        return;
+      }
+      this.watchdog = setTimeout(check, stalledMs - idle);
+      this.watchdog.unref();
+    };
+    this.watchdog = setTimeout(check, stalledMs);
+    this.watchdog.unref();
   }
 
   private drain(): void {
@@ -143,6 +182,7 @@ export class Outbox {
       this.options.onFail('socket');
       return;
     }
+    this.progressAt = performance.now();
     this.pump();
   }
 

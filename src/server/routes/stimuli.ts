@@ -18,14 +18,18 @@ export interface StimulusRouteOptions {
   readonly dataRoots: readonly string[];
 }
 
+const MAX_RECORDING_HOPS = 16;
+
 /** The source path a session (or a recording of an earlier run) read from, followed through recordings. */
 async function sourcePath(hub: Hub, id: string): Promise<string | undefined> {
   const recorded = async (dir: string) => (await readRecordingSession(dir).catch(() => null))?.spec.source;
   let source = hub.has(id) ? hub.info(id).source : await recorded(hub.recordingDir(assertSafeName(id, 'session id')));
   if (!source) throw new BoldstreamError('SESSION_NOT_FOUND', id);
-  // A replayed recording: its spec names the run it was made from. Two hops at most (a replay of a replay).
-  for (let hop = 0; hop < 2 && source?.kind === 'recording' && source.path; hop++) source = await recorded(source.path);
-  return source?.path;
+  // A replayed recording: its spec names the run it was made from, which may itself be a recording (a
+  // replay of a replay of …). Followed to the first source that is not a recording; the bound only
+  // guards against session.json files edited by hand into a loop.
+  for (let hop = 0; hop < MAX_RECORDING_HOPS && source?.kind === 'recording' && source.path; hop++) source = await recorded(source.path);
+  return source?.kind === 'recording' ? undefined : source?.path;
 }
 
 export async function stimulusRoutes(app: FastifyInstance, options: StimulusRouteOptions): Promise<void> {

@@ -18,7 +18,10 @@ function list(value: unknown): unknown[] {
 
 function bytesOut(value: unknown, form: BytesForm): unknown {
   if (!(value instanceof Uint8Array)) return value;
-  return form === 'base64' ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') : value;
+  // A Buffer view, not the Uint8Array itself: msgpackr writes a plain Uint8Array as its own typed-array
+  // extension (ext 0x74), which other msgpack libraries cannot read; a Buffer goes out as standard bin.
+  const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  return form === 'base64' ? bytes.toString('base64') : bytes;
 }
 
 function element(field: protobuf.Field, value: unknown, form: BytesForm): unknown {

@@ -3,19 +3,21 @@
 
 Field names are exactly the proto's. `from_wire` builds a message from a decoded msgpack or JSON
 object (unknown fields are ignored: a newer server may add some), `to_wire` turns one back into a
-plain dict without the fields left at None.
+plain dict without the fields left at None. `server_message` and `client_message` add the envelope:
+the `type` that names the oneof member of ServerMessage / ClientMessage.
 """
 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field, fields
-from typing import Any, Dict, List, Optional, Type, TypeVar
+import dataclasses as _dc
+from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
 
+# The protocol major this schema describes (enum ProtocolVersion in the proto).
 PROTOCOL_VERSION = 1
 
 
-@dataclass
+@_dc.dataclass
 class Motion:
     """(boldstream.v1.Motion)"""
 
@@ -25,18 +27,18 @@ class Motion:
     rot_x: float = 0.0  # radians, about the reference field-of-view centre
     rot_y: float = 0.0
     rot_z: float = 0.0
-    matrix: List[float] = field(default_factory=list)  # 16 numbers, a 4x4 row-major world-mm rigid transform mapping a position in this volume to the same tissue's position in the reference volume.
+    matrix: List[float] = _dc.field(default_factory=list)  # 16 numbers, a 4x4 row-major world-mm rigid transform mapping a position in this volume to the same tissue's position in the reference volume.
 
 
-@dataclass
+@_dc.dataclass
 class Decoded:
     """(boldstream.v1.Decoded)"""
 
     label: str = ""  # the class with the highest score
-    scores: Dict[str, float] = field(default_factory=dict)
+    scores: Dict[str, float] = _dc.field(default_factory=dict)
 
 
-@dataclass
+@_dc.dataclass
 class Trial:
     """(boldstream.v1.Trial)"""
 
@@ -45,12 +47,12 @@ class Trial:
     duration: float = 0.0  # s
     n: int = 0  # TRs accumulated so far
     label: str = ""  # decided label from the accumulated evidence
-    scores: Dict[str, float] = field(default_factory=dict)
+    scores: Dict[str, float] = _dc.field(default_factory=dict)
     truth: Optional[str] = None  # the event's own trial_type when the stimulus computer sent it
     stim_file: Optional[str] = None
 
 
-@dataclass
+@_dc.dataclass
 class Warning:
     """(boldstream.v1.Warning)"""
 
@@ -58,7 +60,7 @@ class Warning:
     message: str = ""
 
 
-@dataclass
+@_dc.dataclass
 class ErrorBody:
     """(boldstream.v1.ErrorBody)"""
 
@@ -66,7 +68,7 @@ class ErrorBody:
     message: str = ""
 
 
-@dataclass
+@_dc.dataclass
 class Quality:
     """(boldstream.v1.Quality)"""
 
@@ -77,7 +79,7 @@ class Quality:
     warmingUp: bool = False  # too few volumes yet for stable z-scores
 
 
-@dataclass
+@_dc.dataclass
 class TrRecord:
     """(boldstream.v1.TrRecord)"""
 
@@ -86,16 +88,16 @@ class TrRecord:
     receivedAt: Optional[float] = None  # Unix epoch ms, server clock, when the volume was complete (absent for a TR that never came)
     motion: Optional[Motion] = None
     framewise_displacement: Optional[float] = None  # mm (Power et al. 2012)
-    roi: Dict[str, float] = field(default_factory=dict)  # mask name → mean z-score in the mask
+    roi: Dict[str, float] = _dc.field(default_factory=dict)  # mask name → mean z-score in the mask
     decoded: Optional[Decoded] = None
     trial: Optional[Trial] = None
-    latencyMs: Dict[str, float] = field(default_factory=dict)  # per stage, and `total` from arrival to record
-    warnings: List[Warning] = field(default_factory=list)
+    latencyMs: Dict[str, float] = _dc.field(default_factory=dict)  # per stage, and `total` from arrival to record
+    warnings: List[Warning] = _dc.field(default_factory=list)
     quality: Optional[Quality] = None
     error: Optional[ErrorBody] = None  # Set instead of the fields above when the volume could not be used; the stream goes on.
 
 
-@dataclass
+@_dc.dataclass
 class SourceSpec:
     """(boldstream.v1.SourceSpec)"""
 
@@ -105,7 +107,7 @@ class SourceSpec:
     seriesNumber: Optional[int] = None  # watch: which DICOM series to take (default: the first new one)
 
 
-@dataclass
+@_dc.dataclass
 class MaskSpec:
     """(boldstream.v1.MaskSpec)"""
 
@@ -114,7 +116,7 @@ class MaskSpec:
     nifti: Optional[bytes] = None  # ...or the NIfTI file itself
 
 
-@dataclass
+@_dc.dataclass
 class EventMarker:
     """(boldstream.v1.EventMarker)"""
 
@@ -124,21 +126,21 @@ class EventMarker:
     stim_file: Optional[str] = None
 
 
-@dataclass
+@_dc.dataclass
 class SessionSpec:
     """(boldstream.v1.SessionSpec)"""
 
     id: Optional[str] = None  # absent: the server makes one
     source: Optional[SourceSpec] = None
-    masks: List[MaskSpec] = field(default_factory=list)
+    masks: List[MaskSpec] = _dc.field(default_factory=list)
     model: Optional[str] = None  # name of a classifier bundle on the server
-    events: List[EventMarker] = field(default_factory=list)  # a known schedule (replay with --events)
+    events: List[EventMarker] = _dc.field(default_factory=list)  # a known schedule (replay with --events)
     dummyScans: Optional[int] = None
     repetitionTime: Optional[float] = None  # s; overrides the header
     featureModel: Optional[str] = None  # name of a feature-decoder bundle: reconstructions are made per trial
 
 
-@dataclass
+@_dc.dataclass
 class SessionInfo:
     """(boldstream.v1.SessionInfo)"""
 
@@ -147,7 +149,7 @@ class SessionInfo:
     source: Optional[SourceSpec] = None
     records: int = 0  # records emitted so far
     model: Optional[str] = None
-    masks: List[str] = field(default_factory=list)
+    masks: List[str] = _dc.field(default_factory=list)
     startedAt: float = 0.0  # Unix epoch ms
     endedAt: Optional[float] = None
     error: Optional[ErrorBody] = None
@@ -155,24 +157,24 @@ class SessionInfo:
     paused: Optional[bool] = None  # Replays: true while paused (POST /sessions/:id/pause); source.speed is the pace in force.
 
 
-@dataclass
+@_dc.dataclass
 class SpeedChange:
     """POST /sessions/:id/speed: a replay's new pace, a multiple of the scanner's; 0 = as fast as possible. (boldstream.v1.SpeedChange)"""
 
     speed: float = 0.0
 
 
-@dataclass
+@_dc.dataclass
 class Welcome:
     """(boldstream.v1.Welcome)"""
 
     protocol: int = 0
     server: str = ""  # server version
     backend: str = ""  # compute backend in use
-    sessions: List[SessionInfo] = field(default_factory=list)
+    sessions: List[SessionInfo] = _dc.field(default_factory=list)
 
 
-@dataclass
+@_dc.dataclass
 class RecordMessage:
     """(boldstream.v1.RecordMessage)"""
 
@@ -180,7 +182,7 @@ class RecordMessage:
     record: Optional[TrRecord] = None
 
 
-@dataclass
+@_dc.dataclass
 class StatusMessage:
     """(boldstream.v1.StatusMessage)"""
 
@@ -188,7 +190,7 @@ class StatusMessage:
     detail: Optional[str] = None  # e.g. "stalled", "behind"
 
 
-@dataclass
+@_dc.dataclass
 class Frame:
     """One reconstruction of a trial's image: a refinement of the previous one. Frames of a trial come while its TRs arrive and the optimiser runs; a client that falls behind gets the newest only. (boldstream.v1.Frame)"""
 
@@ -206,7 +208,7 @@ class Frame:
     elapsedMs: float = 0.0  # since the trial's first decoded TR
 
 
-@dataclass
+@_dc.dataclass
 class AckMessage:
     """(boldstream.v1.AckMessage)"""
 
@@ -215,7 +217,7 @@ class AckMessage:
     tr: Optional[int] = None
 
 
-@dataclass
+@_dc.dataclass
 class Hello:
     """(boldstream.v1.Hello)"""
 
@@ -223,7 +225,7 @@ class Hello:
     client: Optional[str] = None  # free text, e.g. "boldstream-python/0.1"
 
 
-@dataclass
+@_dc.dataclass
 class Subscribe:
     """(boldstream.v1.Subscribe)"""
 
@@ -231,14 +233,14 @@ class Subscribe:
     fromTr: Optional[int] = None  # catch up from this TR out of the recording
 
 
-@dataclass
+@_dc.dataclass
 class Unsubscribe:
     """(boldstream.v1.Unsubscribe)"""
 
     session: str = ""
 
 
-@dataclass
+@_dc.dataclass
 class StartSession:
     """(boldstream.v1.StartSession)"""
 
@@ -246,30 +248,30 @@ class StartSession:
     ref: Optional[str] = None
 
 
-@dataclass
+@_dc.dataclass
 class EndSession:
     """(boldstream.v1.EndSession)"""
 
     session: str = ""
 
 
-@dataclass
+@_dc.dataclass
 class VolumePush:
     """One volume pushed by a scanner-side client into a push session. (boldstream.v1.VolumePush)"""
 
     session: str = ""
     index: int = 0  # 0-based volume index in the run, from the scanner
-    dims: List[int] = field(default_factory=list)  # 3 numbers
-    voxelSize: List[float] = field(default_factory=list)  # 3 numbers, mm
-    affine: List[float] = field(default_factory=list)  # 16 numbers, row-major voxel → world RAS+ mm
+    dims: List[int] = _dc.field(default_factory=list)  # 3 numbers
+    voxelSize: List[float] = _dc.field(default_factory=list)  # 3 numbers, mm
+    affine: List[float] = _dc.field(default_factory=list)  # 16 numbers, row-major voxel → world RAS+ mm
     dtype: str = ""  # float32 | int16 | uint16 (little-endian)
     data: bytes = b""
     acquisitionTime: Optional[float] = None
     repetitionTime: Optional[float] = None
-    warnings: List[Warning] = field(default_factory=list)  # What the client's reader noticed about this volume (codes from the catalogue); they go into the record.
+    warnings: List[Warning] = _dc.field(default_factory=list)  # What the client's reader noticed about this volume (codes from the catalogue); they go into the record.
 
 
-@dataclass
+@_dc.dataclass
 class EventMessage:
     """(boldstream.v1.EventMessage)"""
 
@@ -277,33 +279,34 @@ class EventMessage:
     event: Optional[EventMarker] = None
 
 
-# Message and bytes fields of each message: how from_wire and to_wire treat them.
-_WIRE: Dict[str, Dict[str, Any]] = {
-    "Motion": {},
-    "Decoded": {},
-    "Trial": {},
+# The fields that need more than passing through, as (shape, kind): shape "one", "list" or "map";
+# kind "float" (msgpack and JSON write 2.0 as 2), "bytes" (base64 in JSON) or a message class.
+_WIRE: Dict[str, Dict[str, Tuple[str, str]]] = {
+    "Motion": {"trans_x": ("one", "float"), "trans_y": ("one", "float"), "trans_z": ("one", "float"), "rot_x": ("one", "float"), "rot_y": ("one", "float"), "rot_z": ("one", "float"), "matrix": ("list", "float")},
+    "Decoded": {"scores": ("map", "float")},
+    "Trial": {"onset": ("one", "float"), "duration": ("one", "float"), "scores": ("map", "float")},
     "Warning": {},
     "ErrorBody": {},
-    "Quality": {},
-    "TrRecord": {"motion": ("message", "Motion"), "decoded": ("message", "Decoded"), "trial": ("message", "Trial"), "warnings": ("list", "Warning"), "quality": ("message", "Quality"), "error": ("message", "ErrorBody")},
-    "SourceSpec": {},
-    "MaskSpec": {"nifti": ("bytes", "bytes")},
-    "EventMarker": {},
-    "SessionSpec": {"source": ("message", "SourceSpec"), "masks": ("list", "MaskSpec"), "events": ("list", "EventMarker")},
-    "SessionInfo": {"source": ("message", "SourceSpec"), "error": ("message", "ErrorBody")},
-    "SpeedChange": {},
+    "Quality": {"similarity": ("one", "float")},
+    "TrRecord": {"acquisitionTime": ("one", "float"), "receivedAt": ("one", "float"), "motion": ("one", "Motion"), "framewise_displacement": ("one", "float"), "roi": ("map", "float"), "decoded": ("one", "Decoded"), "trial": ("one", "Trial"), "latencyMs": ("map", "float"), "warnings": ("list", "Warning"), "quality": ("one", "Quality"), "error": ("one", "ErrorBody")},
+    "SourceSpec": {"speed": ("one", "float")},
+    "MaskSpec": {"nifti": ("one", "bytes")},
+    "EventMarker": {"onset": ("one", "float"), "duration": ("one", "float")},
+    "SessionSpec": {"source": ("one", "SourceSpec"), "masks": ("list", "MaskSpec"), "events": ("list", "EventMarker"), "repetitionTime": ("one", "float")},
+    "SessionInfo": {"source": ("one", "SourceSpec"), "startedAt": ("one", "float"), "endedAt": ("one", "float"), "error": ("one", "ErrorBody"), "repetitionTime": ("one", "float")},
+    "SpeedChange": {"speed": ("one", "float")},
     "Welcome": {"sessions": ("list", "SessionInfo")},
-    "RecordMessage": {"record": ("message", "TrRecord")},
-    "StatusMessage": {"session": ("message", "SessionInfo")},
-    "Frame": {"png": ("bytes", "bytes")},
+    "RecordMessage": {"record": ("one", "TrRecord")},
+    "StatusMessage": {"session": ("one", "SessionInfo")},
+    "Frame": {"loss": ("one", "float"), "featureCorrelation": ("one", "float"), "png": ("one", "bytes"), "elapsedMs": ("one", "float")},
     "AckMessage": {},
     "Hello": {},
     "Subscribe": {},
     "Unsubscribe": {},
-    "StartSession": {"spec": ("message", "SessionSpec")},
+    "StartSession": {"spec": ("one", "SessionSpec")},
     "EndSession": {},
-    "VolumePush": {"data": ("bytes", "bytes"), "warnings": ("list", "Warning")},
-    "EventMessage": {"event": ("message", "EventMarker")},
+    "VolumePush": {"voxelSize": ("list", "float"), "affine": ("list", "float"), "data": ("one", "bytes"), "acquisitionTime": ("one", "float"), "repetitionTime": ("one", "float"), "warnings": ("list", "Warning")},
+    "EventMessage": {"event": ("one", "EventMarker")},
 }
 
 # ServerMessage: the `type` of a msgpack or JSON message and the class of its body.
@@ -314,41 +317,69 @@ CLIENT_MESSAGES: Dict[str, type] = {"hello": Hello, "subscribe": Subscribe, "uns
 
 
 _CLASSES: Dict[str, type] = {name: globals()[name] for name in _WIRE}
+_CLIENT_TYPES: Dict[type, str] = {cls: name for name, cls in CLIENT_MESSAGES.items()}
 T = TypeVar("T")
 
 
-def _value(kind: str, type_name: str, value: Any) -> Any:
+def _one(kind: str, value: Any) -> Any:
     if value is None:
         return None
+    if kind == "float":
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
     if kind == "bytes":
         return base64.b64decode(value) if isinstance(value, str) else bytes(value)
-    cls = _CLASSES[type_name]
-    if kind == "list":
-        return [from_wire(cls, v) for v in value]
-    if kind == "map":
-        return {k: from_wire(cls, v) for k, v in value.items()}
-    return from_wire(cls, value)
+    return from_wire(_CLASSES[kind], value)
+
+
+def _value(shape: str, kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if shape == "list":
+        return [_one(kind, v) for v in value]
+    if shape == "map":
+        return {k: _one(kind, v) for k, v in value.items()}
+    return _one(kind, value)
 
 
 def from_wire(cls: Type[T], data: Dict[str, Any]) -> T:
     """A message of class `cls` from a decoded msgpack or JSON object; unknown fields are left out."""
+    if not isinstance(data, dict):
+        raise TypeError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
     special = _WIRE[cls.__name__]
-    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    known = {f.name for f in _dc.fields(cls)}  # type: ignore[arg-type]
     values = {}
     for key, value in data.items():
-        if key not in known:
+        if key not in known or value is None:
             continue
         values[key] = _value(*special[key], value) if key in special else value
     return cls(**values)
 
 
-def to_wire(message: Any) -> Any:
-    """A plain dict (msgpack-ready: bytes stay bytes) without the fields left at None."""
-    if hasattr(message, "__dataclass_fields__"):
-        return {f.name: to_wire(getattr(message, f.name)) for f in fields(message) if getattr(message, f.name) is not None}
-    if isinstance(message, list):
-        return [to_wire(v) for v in message]
+def to_wire(message: Any, bytes_as: str = "binary") -> Any:
+    """A plain dict without the fields left at None; bytes stay bytes (msgpack) or become base64 (`bytes_as="base64"`, JSON)."""
+    if _dc.is_dataclass(message) and not isinstance(message, type):
+        return {f.name: to_wire(getattr(message, f.name), bytes_as) for f in _dc.fields(message) if getattr(message, f.name) is not None}
+    if isinstance(message, (list, tuple)):
+        return [to_wire(v, bytes_as) for v in message]
     if isinstance(message, dict):
-        return {k: to_wire(v) for k, v in message.items()}
+        return {k: to_wire(v, bytes_as) for k, v in message.items()}
+    if isinstance(message, (bytes, bytearray, memoryview)):
+        return base64.b64encode(bytes(message)).decode("ascii") if bytes_as == "base64" else bytes(message)
     return message
+
+
+def server_message(data: Dict[str, Any]) -> Optional[Any]:
+    """The body of a decoded server message (`{"type": "record", ...}`) as its class; None for a type this schema does not know."""
+    if not isinstance(data, dict):
+        raise TypeError(f"server message: expected an object, got {type(data).__name__}")
+    cls = SERVER_MESSAGES.get(data.get("type"))  # type: ignore[arg-type]
+    return None if cls is None else from_wire(cls, data)
+
+
+def client_message(message: Any, bytes_as: str = "binary") -> Dict[str, Any]:
+    """A client message (Hello, Subscribe, EventMessage, ...) as the object msgpack and JSON carry: `type` plus its fields."""
+    name = _CLIENT_TYPES.get(type(message))
+    if name is None:
+        raise TypeError(f"{type(message).__name__} is not a client message; expected one of {', '.join(c.__name__ for c in _CLIENT_TYPES)}")
+    return {"type": name, **to_wire(message, bytes_as)}
 

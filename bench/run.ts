@@ -7,7 +7,9 @@
  *          ─ fork wire.ts        server process + client: push → record          │ result over IPC
  *          ─ fork throughput.ts  replay at speed max, rt-cloud and Haxby+decoder ├─► table (stdout)
  *          ─ fork memory*.ts ×3  1000 TRs: session alone; in the server; replay  │   --json FILE
- *          ─ fork motion.ts      motion correction alone                        ─┘
+ *          ─ fork motion.ts      motion correction alone                         │
+ *          ─ fork recon.ts       optimiser it/s per backend and size, first frames│
+ *          ─ fork recon-live.ts  per-TR latency while reconstructing; first frame─┘
  *
  * Targets are printed, not asserted. Progress goes to stderr, figures to stdout.
  */
@@ -42,6 +44,8 @@ const benches: readonly Bench[] = [
   { id: 'memory-server', file: 'memory-server.ts', args: () => ['--trs', String(MEMORY_TRS)], quick: ['--trs', '150'], timeoutMs: 150_000 },
   { id: 'memory-replay', file: 'memory.ts', args: (t) => ['--mode', 'replay', '--trs', String(MEMORY_TRS), '--run', longRun(t, MEMORY_TRS)], quick: ['--mode', 'replay', '--trs', '150'], nodeFlags: ['--expose-gc'], timeoutMs: 120_000 },
   { id: 'motion', file: 'motion.ts', args: () => [], quick: ['--passes', '5'], timeoutMs: 120_000 },
+  { id: 'recon', file: 'recon.ts', args: () => [], quick: ['--sizes', '64', '--backends', 'wasm', '--seconds', '1', '--skip-worker'], timeoutMs: 600_000 },
+  { id: 'recon-live', file: 'recon-live.ts', args: () => [], quick: ['--skip-cnn', '--volumes', '40', '--speed', '10'], timeoutMs: 900_000 },
 ];
 
 const here = path.dirname(fileURLToPath(import.meta.url));

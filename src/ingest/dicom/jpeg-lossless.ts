@@ -2,9 +2,9 @@
  * JPEG Lossless (process 14, 1.2.840.10008.1.2.4.57 and .70) through the optional npm package
  * jpeg-lossless-decoder-js (pure JavaScript, no WebAssembly, nothing fetched at run time).
  *
- * The package is not a dependency of boldstream: it is looked up when the first such file arrives, and
- * when it is not installed the file is refused as DICOM_UNSUPPORTED_TRANSFER_SYNTAX naming the package,
- * never read wrongly. `createRequire` keeps the lookup synchronous (the reader is synchronous) and works
+ * The package is an optional dependency of boldstream (npm installs it unless told to omit optional
+ * packages): it is looked up when the first such file arrives, and when it is missing the file is
+ * refused as DICOM_UNSUPPORTED_TRANSFER_SYNTAX naming the package, never read wrongly. `createRequire` keeps the lookup synchronous (the reader is synchronous) and works
  * for the package's CommonJS build.
  */
 import { createRequire } from 'node:module';

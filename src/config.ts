@@ -144,6 +144,24 @@ const reconstructionSchema = z
   })
   .strict();
 
+const metricsSchema = z
+  .object({
+    /**
+     * Serve /metrics without a token. Off by default: counts of sessions and error codes say what the
+     * scanner room is doing; turn it on only when the scraper sits on a trusted network and cannot
+     * carry a viewer token (Prometheus can: `authorization.credentials_file`).
+     */
+    public: z.boolean().default(false),
+  })
+  .strict();
+
+const healthSchema = z
+  .object({
+    /** Free space under recordingsDir below which /health reports `disk` degraded, MB (a run records ~1 MB per TR and more with feature models). */
+    minFreeDiskMb: z.number().min(0).default(1024),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Folder of real scans; the demo falls back to a synthetic session when it is missing. */
@@ -164,6 +182,10 @@ export const configSchema = z
     watch: watchSchema.default(watchSchema.parse({})),
     /** Live image reconstruction of sessions with a feature model (docs/reconstruction.md). */
     reconstruction: reconstructionSchema.default(reconstructionSchema.parse({})),
+    /** GET /metrics (docs/http-api.md). */
+    metrics: metricsSchema.default(metricsSchema.parse({})),
+    /** What GET /health calls degraded (docs/http-api.md). */
+    health: healthSchema.default(healthSchema.parse({})),
   })
   .strict();
 

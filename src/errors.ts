@@ -120,6 +120,7 @@ export const catalogue = {
   SESSION_NOT_FOUND: entry('session does not exist', 404, 4404),
   SESSION_EXISTS: entry('a session with this id already exists', 409, 4409),
   SESSION_NOT_PUSH: entry('session does not take pushed volumes', 409, 4409),
+  SESSION_INTERRUPTED: entry('session was interrupted by the death of the server and cannot be resumed', 409, 4409),
   SESSION_NOT_PACEABLE: entry('session cannot be paused or change speed: it is not a running replay', 409, 4409),
   HTTP_BAD_REQUEST: entry('request body or parameters are invalid', 400, 4400),
   WS_BAD_MESSAGE: entry('WebSocket message is malformed or of an unknown type', 400, 4400),

@@ -29,6 +29,8 @@ export interface ArrivalNews {
   /** The session status detail for live consumers ("behind: …", "caught up: …", "CLOCK_SKEW: …"). */
   readonly detail: string;
   readonly level: 'info' | 'warn';
+  /** The TR that showed it (set by the operator, for the session's log line). */
+  readonly tr?: number;
 }
 
 export interface ArrivalSample {
@@ -146,6 +148,6 @@ export function watchArrival(clock: RunClock, report: (news: ArrivalNews) => voi
       acquisitionTime: ctx.volume.acquisitionTime,
       receivedAt: ctx.volume.receivedAt,
     });
-    for (const n of news) report(n);
+    for (const n of news) report({ ...n, tr: ctx.tr });
   });
 }

@@ -30,6 +30,14 @@ export class Appender {
     return appender;
   }
 
+  /**
+   * Appends to an existing file (a session resumed after a crash). The caller has cut any torn tail
+   * first (Recorder.reopen): an entry appended after a torn one would never be read back.
+   */
+  static async reopen(file: string, syncIntervalMs: number, onError: (error: Error) => void): Promise<Appender> {
+    return new Appender(await open(file, 'a'), syncIntervalMs, onError);
+  }
+
   get error(): Error | undefined {
     return this.failure;
   }

@@ -6,7 +6,7 @@
  * reaches the pipeline as an exception but as one RECORDING_FAILED given to `onError` (the session
  * reports it as a warning and keeps running), and again from `close()`.
  */
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, open as openFile, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { BoldstreamError } from '../errors.js';
 import type { EventMarker, SessionInfo, SessionSpec } from '../generated/boldstream.js';
@@ -16,6 +16,8 @@ import { Appender } from './appender.js';
 import { writeFileAtomic } from './atomic.js';
 import { recordingJson } from './json.js';
 import { SESSION_FORMAT, SESSION_FORMAT_VERSION, VOLUMES_MAGIC, recordingFiles } from './layout.js';
+import { readRecordingSession } from './reader.js';
+import { framesTail, jsonlTail } from './tails.js';
 import { volumeToFrame } from './volume-frame.js';
 
 export interface RecorderOptions {
@@ -79,6 +81,36 @@ export class Recorder {
     return recorder;
   }
 
+  /**
+   * Opens the recording of an interrupted session to append to it (docs/durability.md): each
+   * append-only file is first cut back to its last complete entry, so that what is appended next is
+   * read back after what came before. session.json keeps its spec; `info` is what it last said.
+   */
+  static async reopen(dir: string, options: RecorderOptions = {}): Promise<Recorder> {
+    const { spec, info } = await readRecordingSession(dir);
+    const interval = options.fsyncIntervalMs ?? 1000;
+    let recorder: Recorder | undefined;
+    const failed = (error: Error) => recorder?.fail(error);
+    try {
+      const file = (name: string) => path.join(dir, name);
+      await cutTornTail(file(recordingFiles.volumes), 'frames');
+      await cutTornTail(file(recordingFiles.events), 'jsonl');
+      await cutTornTail(file(recordingFiles.records), 'jsonl');
+      const files = {
+        volumes: await Appender.reopen(file(recordingFiles.volumes), interval, failed),
+        events: await Appender.reopen(file(recordingFiles.events), interval, failed),
+        records: await Appender.reopen(file(recordingFiles.records), interval, failed),
+      };
+      // A crash before the first volume leaves volumes.bin without its header.
+      if ((await stat(file(recordingFiles.volumes))).size === 0) files.volumes.append(VOLUMES_MAGIC);
+      recorder = new Recorder(dir, spec, files, options.onError);
+    } catch (cause) {
+      throw new BoldstreamError('RECORDING_FAILED', `${dir}: ${(cause as Error).message}`, { cause });
+    }
+    recorder.infoNow = info;
+    return recorder;
+  }
+
   get info(): SessionInfo {
     return this.infoNow;
   }
@@ -115,6 +147,11 @@ export class Recorder {
     return this.sessionWrite;
   }
 
+  /** Resolves when every volume appended so far has been handed to the kernel (a push is acknowledged then). */
+  volumesWritten(): Promise<void> {
+    return this.files.volumes.flush();
+  }
+
   /** Resolves when every append so far has been handed to the kernel. */
   async flush(): Promise<void> {
     await Promise.all([this.files.volumes.flush(), this.files.events.flush(), this.files.records.flush(), this.sessionWrite]);
@@ -135,4 +172,32 @@ export class Recorder {
     this.failure = new BoldstreamError('RECORDING_FAILED', `${this.dir}: ${error.message}`, { cause: error });
     this.onError?.(this.failure);
   }
+}
+
+/** Cuts a file back to its last complete entry (a missing file is made empty). */
+async function cutTornTail(file: string, kind: 'frames' | 'jsonl'): Promise<void> {
+  const size = await stat(file).then((s) => s.size, () => -1);
+  if (size < 0) {
+    await (await openFile(file, 'a')).close();
+    return;
+  }
+  const handle = await openFile(file, 'r');
+  let end: number;
+  try {
+    const tail = kind === 'jsonl' ? await jsonlTail(handle, size) : await framesTail(handle, size);
+    if ('magicOk' in tail && !tail.magicOk) throw new BoldstreamError('RECORDING_INVALID', `${file} does not start with the volume log header`);
+    end = tail.end;
+  } finally {
+    await handle.close();
+  }
+  if (end < size) await truncate(file, end);
+}
+
+/**
+ * Closes the recording of a session that was running when the server died and will not go on:
+ * torn tails are cut, and session.json says `failed` with the error given (SESSION_INTERRUPTED).
+ */
+export async function closeInterrupted(dir: string, error: BoldstreamError): Promise<void> {
+  const recorder = await Recorder.reopen(dir);
+  await recorder.close({ ...recorder.info, state: 'failed', error: error.toJSON(), endedAt: Date.now() });
 }

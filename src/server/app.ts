@@ -3,7 +3,7 @@
  * port, and the session hub behind both. Access (tokens, roles, origins) is checked in one place for
  * each: an onRequest hook with the route table below, and the gateway's upgrade and per-message checks.
  *
- *   HTTP  /health  /sessions…  /recordings  /models…  / (viewer)   ─┐
+ *   HTTP  /health  /metrics  /sessions…  /recordings  /models…  / (viewer)   ─┐
  *   WS    /ws?encoding=…&protocol=1                   ─┼─► Hub ─► SessionFactory ─► Session
  *                                                      ┘
  * buildServer does not listen: the caller chooses host and port (`app.listen`), so tests can use
@@ -20,7 +20,9 @@ import { AccessControl } from './auth.js';
 import { installMsgpackParser } from './body.js';
 import { installHttpAccess, QueryTokens, unruledRoutes, type RouteRules } from './http-access.js';
 import { installErrorHandling } from './http-errors.js';
+import { degradations, diskWatcher } from './health.js';
 import { Hub } from './hub.js';
+import { Metrics } from './metrics.js';
 import { PROTOCOL_VERSION } from './protocol.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { modelRoutes } from './routes/models.js';
@@ -52,6 +54,7 @@ export interface BuildServerOptions {
 export interface BoldstreamServer {
   readonly app: FastifyInstance;
   readonly hub: Hub;
+  readonly metrics: Metrics;
   /** Every route fastify registered (HEAD ones included), for the access tests. */
   readonly routes: readonly RouteEntry[];
   /** No tokens configured: every client may do anything. */
@@ -76,6 +79,9 @@ const SMALL_BODY = 64 * 1024;
  */
 export const routeRules: RouteRules = {
   'GET /health': 'public',
+  // A viewer's: counts of sessions and error codes say what the room is doing. config.metrics.public
+  // makes it public for a scraper on a trusted network (rulesFor below).
+  'GET /metrics': 'read',
   'GET /': 'public',
   'GET /:file': 'public',
   'GET /vendor/:file': 'public',
@@ -93,6 +99,11 @@ export const routeRules: RouteRules = {
   'POST /sessions/:id/events': 'control',
   'POST /models/:name': 'control',
 };
+
+/** The route table with the config's choices applied. */
+export function rulesFor(config: Config): RouteRules {
+  return config.metrics.public ? { ...routeRules, 'GET /metrics': 'public' } : routeRules;
+}
 
 /** The PEM key and certificate named by config.server.tls, read once at start. */
 async function tlsFiles(tls: NonNullable<Config['server']['tls']>): Promise<{ key: Buffer; cert: Buffer }> {
@@ -124,7 +135,8 @@ export async function buildServer(options: BuildServerOptions): Promise<Boldstre
   });
   installErrorHandling(app);
   installMsgpackParser(app);
-  installHttpAccess(app, { access, rules: routeRules, origins }, queryTokens);
+  const rules = rulesFor(config);
+  installHttpAccess(app, { access, rules, origins }, queryTokens);
   if (access.open) {
     logger.warn(
       { access: 'open' },
@@ -133,7 +145,8 @@ export async function buildServer(options: BuildServerOptions): Promise<Boldstre
   }
 
   const dataRoots = [config.dataDir, ...(options.extraDataDirs ?? [])];
-  const hub = new Hub({ config, factory: options.factory, logger, dataRoots });
+  const metrics = new Metrics();
+  const hub = new Hub({ config, factory: options.factory, logger, dataRoots, metrics });
   const gateway = attachGateway({
     server: app.server,
     hub,
@@ -146,31 +159,38 @@ export async function buildServer(options: BuildServerOptions): Promise<Boldstre
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
     ...(options.highWaterBytes !== undefined ? { highWaterBytes: options.highWaterBytes } : {}),
   });
+  metrics.bind({ backlogs: () => hub.backlogs(), connections: () => gateway.connections, sessionStates: () => hub.list().map((s) => s.state) });
+  const disk = diskWatcher(config.recordingsDir);
   // preClose: WebSocket peers must be gone before the HTTP server waits for its connections to end.
   app.addHook('preClose', async () => {
     await gateway.close();
     await hub.close();
   });
 
-  app.get('/health', async () => ({
-    status: 'ok',
-    version,
-    protocol: PROTOCOL_VERSION,
-    access: access.open ? 'open' : 'token',
-    backend: options.backend,
-    // A slower fallback still works: the server is up, and says what it lost.
-    ...(options.backendDegraded ? { degraded: [{ what: 'compute-backend', ...options.backendDegraded }] } : {}),
-    sessions: hub.list().length,
-    connections: gateway.connections,
-    uptimeS: Math.round((Date.now() - startedAt) / 1000),
-  }));
+  app.get('/health', async () => {
+    // Degraded is still up (200, status ok): a slower fallback, a late source or a filling disk is
+    // said here for a monitor to alert on, while the server goes on serving (docs/http-api.md).
+    const degraded = degradations({ backend: options.backendDegraded, stalled: hub.stalled(), disk: await disk(), minFreeDiskMb: config.health.minFreeDiskMb });
+    return {
+      status: 'ok',
+      version,
+      protocol: PROTOCOL_VERSION,
+      access: access.open ? 'open' : 'token',
+      backend: options.backend,
+      ...(degraded.length > 0 ? { degraded } : {}),
+      sessions: hub.list().length,
+      connections: gateway.connections,
+      uptimeS: Math.round((Date.now() - startedAt) / 1000),
+    };
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
   await app.register(sessionRoutes, { hub, bodyLimit: config.server.maxMessageBytes });
   await app.register(recordingRoutes, { recordingsDir: config.recordingsDir });
   await app.register(stimulusRoutes, { hub, dataRoots });
   await app.register(modelRoutes, { modelsDir: config.modelsDir, bodyLimit: config.server.maxMessageBytes });
   await app.register(staticRoutes, { webDir: options.webDir ?? defaultWebDir });
   await app.ready();
-  for (const key of unruledRoutes(routes, routeRules)) logger.error({ route: key }, `route ${key} has no access rule in src/server/app.ts; no token may use it`);
+  for (const key of unruledRoutes(routes, rules)) logger.error({ route: key }, `route ${key} has no access rule in src/server/app.ts; no token may use it`);
 
-  return { app, hub, routes, open: access.open, close: () => app.close() };
+  return { app, hub, metrics, routes, open: access.open, close: () => app.close() };
 }

@@ -17,6 +17,8 @@ export interface HubSubscriber {
   sendLatest(key: string, message: Outgoing): boolean;
   /** Frames waiting beyond the socket buffer. */
   readonly backlog: number;
+  /** Frames sendLatest replaced before they went out, so far (for metrics; absent in test fakes). */
+  readonly supersededFrames?: number;
   /** Resolves when the backlog is low again, or the subscriber is gone. */
   drained(): Promise<void>;
   readonly closed: boolean;

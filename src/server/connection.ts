@@ -75,7 +75,10 @@ async function act(message: ClientMessage, client: Client, hub: Hub): Promise<Se
       return ack('end', message.session);
     case 'volume': {
       const { type: _type, ...push } = message;
-      hub.pushVolume(push.session, push);
+      // Acknowledged once recorded, so a client re-sends after a crash only what was never acknowledged.
+      // The volume is in the pipeline already; only this connection's next message waits for the write
+      // (to the page cache, well under a TR), which keeps acks in the order received.
+      await hub.pushVolume(push.session, push);
       return ack('volume', push.session, push.index);
     }
     case 'event':

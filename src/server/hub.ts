@@ -11,15 +11,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import type { Config } from '../config.js';
 import { BoldstreamError, asBoldstreamError } from '../errors.js';
 import type { EventMarker, SessionInfo, SessionSpec, TrRecord, VolumePush } from '../generated/boldstream.js';
+import { closeInterrupted, isRecordingDir, readRecordingSession } from '../record/index.js';
 import { recordingDir } from '../record/layout.js';
 import type { Session, SessionFactory, SessionRecord } from '../session/types.js';
 import { catchUp, type Delivery, type Queued } from './catch-up.js';
 import type { HubSubscriber } from './client.js';
+import type { Metrics } from './metrics.js';
 import { Outgoing } from './outgoing.js';
 import { checkSpecPaths } from './spec-paths.js';
 
@@ -31,6 +35,14 @@ export interface HubOptions {
   readonly dataRoots?: readonly string[];
   /** Recent records kept in memory per session, covering what the recorder has not written yet. */
   readonly historyLimit?: number;
+  /** Records, latencies and dropped frames are counted here when given (GET /metrics). */
+  readonly metrics?: Metrics;
+}
+
+/** A session whose source is late or silent, as its last status said (shown by /health). */
+export interface StalledSession {
+  readonly session: string;
+  readonly detail: string;
 }
 
 interface Entry {
@@ -38,6 +50,8 @@ interface Entry {
   readonly history: Queued[];
   readonly deliveries: Map<HubSubscriber, Delivery>;
   readonly subscriptions: Subscription[];
+  /** The status detail that said the source is behind or silent, until a TR says otherwise. */
+  stalled: string | null;
 }
 
 /** A session's info with the pace of a replay as it is now (the speed asked for at start may have changed). */
@@ -76,6 +90,21 @@ export class Hub {
     return describe(this.entry(id).session);
   }
 
+  /** Sessions still running whose source is behind the TR clock or has gone silent. */
+  stalled(): StalledSession[] {
+    return [...this.entries.values()]
+      .filter((e) => e.stalled !== null && (e.session.info().state === 'running' || e.session.info().state === 'starting'))
+      .map((e) => ({ session: e.session.id, detail: e.stalled! }));
+  }
+
+  /** Backlog of every client subscribed to some session (for the queue-depth gauges). */
+  backlogs(): number[] {
+    const subscribers = new Set<HubSubscriber>();
+    for (const entry of this.entries.values()) for (const s of entry.deliveries.keys()) subscribers.add(s);
+    for (const set of this.interest.values()) for (const s of set) subscribers.add(s);
+    return [...subscribers].filter((s) => !s.closed).map((s) => s.backlog);
+  }
+
   recordingDir(id: string): string {
     return recordingDir(this.options.config.recordingsDir, id);
   }
@@ -100,16 +129,47 @@ export class Hub {
     return session.info();
   }
 
+  /**
+   * At start: every recording whose session.json still says running or starting belongs to a session
+   * the server was running when it died. Push sessions are resumed (factory.resume) and take pushes
+   * under their id again; the others are closed as failed with SESSION_INTERRUPTED (docs/durability.md).
+   */
+  async resumeInterrupted(): Promise<{ resumed: string[]; closed: string[] }> {
+    const root = path.resolve(this.options.config.recordingsDir);
+    const names = await readdir(root).catch(() => [] as string[]);
+    const out = { resumed: [] as string[], closed: [] as string[] };
+    for (const name of names.sort()) {
+      const dir = path.join(root, name);
+      if (!(await isRecordingDir(dir))) continue;
+      const info = await readRecordingSession(dir).then((r) => r.info, () => null);
+      if (!info || (info.state !== 'running' && info.state !== 'starting') || info.id !== name || this.entries.has(name)) continue;
+      try {
+        if (!this.options.factory.resume) throw new BoldstreamError('SESSION_INTERRUPTED', 'this server cannot resume sessions');
+        this.attach(await this.options.factory.resume(dir));
+        out.resumed.push(name);
+        this.options.logger.info({ session: name }, 'interrupted session resumed from its recording');
+      } catch (error) {
+        const cause = asBoldstreamError(error);
+        const failure = cause.code === 'SESSION_INTERRUPTED' ? cause : new BoldstreamError('SESSION_INTERRUPTED', `${cause.code}: ${cause.message}`, { cause });
+        this.options.logger.warn({ session: name, code: failure.code }, `interrupted session not resumed: ${failure.message}`);
+        await closeInterrupted(dir, failure).catch((e: unknown) => this.options.logger.error({ session: name, err: e }, 'could not close the recording of an interrupted session'));
+        out.closed.push(name);
+      }
+    }
+    return out;
+  }
+
   async stop(id: string): Promise<SessionInfo> {
     const { session } = this.entry(id);
     await session.stop();
     return session.info();
   }
 
-  pushVolume(id: string, push: VolumePush): void {
+  /** Throws at once when the session takes no pushes; resolves when the volume is recorded. */
+  pushVolume(id: string, push: VolumePush): Promise<void> {
     const { session } = this.entry(id);
     if (session.info().source.kind !== 'push') throw new BoldstreamError('SESSION_NOT_PUSH', `${id} reads from ${session.info().source.kind}`);
-    session.pushVolume(push);
+    return session.pushVolume(push) ?? Promise.resolve();
   }
 
   addEvent(id: string, event: EventMarker): void {
@@ -203,7 +263,7 @@ export class Hub {
   }
 
   private attach(session: Session): void {
-    const entry: Entry = { session, history: [], deliveries: new Map(), subscriptions: [] };
+    const entry: Entry = { session, history: [], deliveries: new Map(), subscriptions: [], stalled: null };
     this.entries.set(session.id, entry);
     for (const subscriber of [...(this.interest.get(session.id) ?? []), ...(this.interest.get('*') ?? [])]) {
       entry.deliveries.set(subscriber, { lastTr: -1, pending: null });
@@ -215,6 +275,7 @@ export class Hub {
       }),
       session.status$.subscribe({
         next: ({ info, detail }) => {
+          if (detail !== undefined) this.noteArrival(entry, detail);
           this.broadcast(entry, { out: new Outgoing({ type: 'status', session: describe(session, info), ...(detail !== undefined ? { detail } : {}) }) });
         },
         error: (error: unknown) => this.onFailure(entry, error),
@@ -226,7 +287,11 @@ export class Hub {
         session.frames$.subscribe({
           next: (frame) => {
             const out = new Outgoing({ type: 'frame', ...frame });
-            for (const subscriber of entry.deliveries.keys()) if (!subscriber.sendLatest(`frame:${session.id}`, out)) this.detach(subscriber);
+            for (const subscriber of entry.deliveries.keys()) {
+              const before = subscriber.supersededFrames ?? 0;
+              if (!subscriber.sendLatest(`frame:${session.id}`, out)) this.detach(subscriber);
+              this.options.metrics?.framesDropped((subscriber.supersededFrames ?? 0) - before);
+            }
           },
           error: (error: unknown) => this.onFailure(entry, error),
         }),
@@ -234,7 +299,15 @@ export class Hub {
     }
   }
 
+  /** SOURCE_BEHIND ("behind: …") and SOURCE_STALLED ("stalled") hold until "caught up" or the next record. */
+  private noteArrival(entry: Entry, detail: string): void {
+    if (detail === 'stalled' || detail.startsWith('behind:')) entry.stalled = detail;
+    else if (detail.startsWith('caught up')) entry.stalled = null;
+  }
+
   private onRecord(entry: Entry, record: SessionRecord): void {
+    this.options.metrics?.observeRecord(record);
+    if (entry.stalled === 'stalled') entry.stalled = null;
     // ErrorRecord is the TrRecord shape with `error` set and the data fields absent (see the proto).
     const item: Queued = { tr: record.tr, out: new Outgoing({ type: 'record', session: entry.session.id, record: record as TrRecord }) };
     entry.history.push(item);

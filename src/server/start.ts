@@ -41,6 +41,8 @@ export async function startServer(options: {
     rateLimit: config.server.rateLimit,
     extraDataDirs: [...config.extraDataDirs, ...(options.extraDataDirs ?? [])],
   });
+  // Before listening: a client that pushes to a resumed session on reconnecting must find it.
+  await server.hub.resumeInterrupted();
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
   let address: string;

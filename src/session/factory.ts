@@ -94,6 +94,53 @@ export class PipelineSessionFactory implements SessionFactory {
   }
 
   /**
+   * A push session interrupted by the death of the server, reopened from its recording: the recorded
+   * volumes warm the pipeline up (their records are not sent again) and the session then takes pushes
+   * under the same id, TR indices going on from the headers of what is pushed (docs/durability.md).
+   * Only push sessions: SESSION_INTERRUPTED for the others.
+   */
+  async resume(dir: string): Promise<Session> {
+    const { config } = this.options;
+    const recording = await openRecording(dir);
+    const { spec, info } = recording;
+    const logger = this.options.logger.child({ session: spec.id });
+    if (spec.source.kind !== 'push') throw new BoldstreamError('SESSION_INTERRUPTED', `${spec.id} read from ${spec.source.kind}; only push sessions resume`);
+    let lastTr = -1;
+    let records = 0;
+    for await (const record of recording.records()) {
+      lastTr = Math.max(lastTr, record.tr);
+      records++;
+    }
+    const inputs = await loadSessionInputs(dir, spec.model, spec.featureModel);
+    // Cut torn tails before the warm-up opens the recording, so it reads exactly what the files keep.
+    const recorder = await Recorder.reopen(dir, {
+      onError: (e) => {
+        logger.error({ code: e.code }, e.message);
+        session?.warnNext({ code: e.code, message: e.message });
+      },
+    });
+    let session: PipelineSession | null = null;
+    const warmup = await openReplaySource(dir, {
+      speed: 0,
+      ...(spec.repetitionTime !== undefined ? { repetitionTime: spec.repetitionTime } : {}),
+      onRecordedEvent: (event) => session?.replayEvent(event),
+    });
+    session = new PipelineSession({
+      // Events of the spec are in events.jsonl already, placed where they were; the warm-up adds them.
+      spec: { ...spec, events: [] },
+      config,
+      logger,
+      source: new PushSource(spec.id, spec.repetitionTime ?? null),
+      masks: inputs.masks,
+      model: inputs.model,
+      recorder,
+      resume: { warmup, lastTr, records, startedAt: info.startedAt },
+      ...(inputs.featureModel ? { featureModel: inputs.featureModel, reconstruction: this.reconstructionSettings(spec), ...(this.options.engine ? { engine: this.options.engine } : {}) } : {}),
+    });
+    return session;
+  }
+
+  /**
    * The config's reconstruction settings for this session. A replay at speed 0 (--speed max) is
    * unpaced: its TRs come milliseconds apart, so each trial is held until it has had
    * `unpacedTrialIterations` (reconstruct.ts), as a scanner's pace would have allowed it.

@@ -13,7 +13,7 @@
  * The pipeline starts on the next turn of the event loop, so whoever created the session can
  * subscribe to `records$` first and miss nothing.
  */
-import { type Observable, Subject, type Subscription, tap } from 'rxjs';
+import { concat, type Observable, Subject, type Subscription, tap } from 'rxjs';
 import type { Config, PipelineConfig } from '../config.js';
 import { BoldstreamError, asBoldstreamError, type Warning } from '../errors.js';
 import type { EventMarker, Frame, SessionInfo, SessionSpec, VolumePush } from '../generated/boldstream.js';
@@ -46,6 +46,24 @@ export interface SessionParts {
   readonly reconstruction?: ReconstructionSettings;
   /** The reconstruction engine; default a worker thread (tests pass a fake). */
   readonly engine?: EngineFactory;
+  /** A session resumed from its recording after the server died (docs/durability.md). */
+  readonly resume?: ResumeParts;
+}
+
+/**
+ * What a resumed session starts from. The recorded volumes (and their events, at the points where
+ * they came) go through the pipeline again ahead of the live source, so that the reference, the
+ * normaliser and the trials stand exactly where they stood; the records of TRs up to `lastTr` are
+ * already in the recording and are neither recorded nor sent again.
+ */
+export interface ResumeParts {
+  /** The recording replayed as fast as it goes; its volumes are not recorded again. */
+  readonly warmup: VolumeSource;
+  /** The last TR whose record the recording holds (-1: none). */
+  readonly lastTr: number;
+  /** Records the recording holds. */
+  readonly records: number;
+  readonly startedAt: number;
 }
 
 export class PipelineSession implements Session {
@@ -73,12 +91,17 @@ export class PipelineSession implements Session {
       masks: parts.masks.map((m) => m.name),
       ...(parts.model ? { model: parts.model.name } : {}),
       ...(parts.source.description.repetitionTime !== null ? { repetitionTime: parts.source.description.repetitionTime } : {}),
+      ...(parts.resume ? { records: parts.resume.records, startedAt: parts.resume.startedAt } : {}),
     };
     this.done = new Promise((resolve) => (this.finish = resolve));
     if (parts.featureModel) {
       if (!parts.reconstruction) throw new BoldstreamError('INTERNAL', 'a session with a feature model needs reconstruction settings');
       this.reconstruction = new SessionReconstruction(this.id, parts.featureModel, this.schedule, parts.reconstruction, parts.logger, parts.engine);
       this.frames$ = this.reconstruction.frames$;
+    }
+    if (parts.source instanceof PushSource && parts.recorder) {
+      const recorder = parts.recorder;
+      parts.source.onVolume = (volume) => recorder.appendVolume(volume);
     }
     setImmediate(() => this.start());
   }
@@ -118,11 +141,15 @@ export class PipelineSession implements Session {
       }
     }
     this.reconstruction?.start();
-    const items = source.items().pipe(
+    // A push source records each volume as it is received (constructor); the others as they are read.
+    const live = source instanceof PushSource ? source.items() : source.items().pipe(
       tap((item) => {
         if (item.kind === 'volume') recorder?.appendVolume(item.volume);
       }),
     );
+    const { resume } = this.parts;
+    const items = resume ? concat(resume.warmup.items(), live) : live;
+    if (resume) this.log.info({ lastTr: resume.lastTr, records: resume.records }, 'session resumed from its recording');
     const records = sessionPipeline(
       items,
       {
@@ -137,10 +164,12 @@ export class PipelineSession implements Session {
         },
         // A live source's arrival against the TR clock (K20, K26, K27): consumers are told as status,
         // before the record of the TR that showed it; records themselves stay a function of the input.
-        ...(source.description.kind === 'watch' || source.description.kind === 'push'
+        // A resumed session's replayed burst and the outage would read as lateness for the rest of the
+        // run (every later TR comes the outage's length after its slot): arrival is not watched there.
+        ...((source.description.kind === 'watch' || source.description.kind === 'push') && !resume
           ? {
               onArrival: (news: ArrivalNews) => {
-                this.log[news.level]({ code: news.warning.code }, news.warning.message);
+                this.log[news.level]({ code: news.warning.code, ...(news.tr !== undefined ? { tr: news.tr } : {}) }, news.warning.message);
                 this.setState({}, news.detail);
               },
             }
@@ -183,6 +212,8 @@ export class PipelineSession implements Session {
   }
 
   private emit(record: SessionRecord): void {
+    // Resumed: the recording already holds this TR's record (and clients had it before the crash).
+    if (this.parts.resume && record.tr <= this.parts.resume.lastTr) return;
     if (this.pendingWarnings.length > 0) {
       record.warnings = [...(record.warnings ?? []), ...this.pendingWarnings];
       this.pendingWarnings = [];
@@ -214,14 +245,24 @@ export class PipelineSession implements Session {
     );
   }
 
-  pushVolume(push: VolumePush): void {
+  /**
+   * Takes a pushed volume; resolves once it is written to the recording (handed to the kernel), when
+   * the client is acknowledged: a volume acknowledged is one a `kill -9` cannot lose (docs/durability.md).
+   */
+  pushVolume(push: VolumePush): Promise<void> {
     if (!(this.parts.source instanceof PushSource)) throw new BoldstreamError('SESSION_NOT_PUSH', this.id);
     this.parts.source.push(push);
+    return this.parts.recorder?.volumesWritten() ?? Promise.resolve();
   }
 
   addEvent(event: EventMarker): void {
     const placed = this.schedule.add(event);
     this.parts.recorder?.appendEvent({ onset: placed.onset, duration: placed.duration, ...(placed.trial_type ? { trial_type: placed.trial_type } : {}), ...(placed.stim_file ? { stim_file: placed.stim_file } : {}) });
+  }
+
+  /** An event of the recording being resumed: placed as recorded, not recorded again. */
+  replayEvent(event: EventMarker): void {
+    this.schedule.add(event);
   }
 
   async stop(): Promise<void> {

@@ -35,8 +35,11 @@ export interface Session {
   readonly frames$?: Observable<Frame>;
   /** Replays: pause, resume and speed while the session runs (the source's own control). */
   readonly pace?: PaceControl;
-  /** Takes a volume from a network client; only for sessions whose source kind is `push`. */
-  pushVolume(push: VolumePush): void;
+  /**
+   * Takes a volume from a network client; only for sessions whose source kind is `push`. A promise
+   * resolves when the volume is recorded (the client is acknowledged then).
+   */
+  pushVolume(push: VolumePush): void | Promise<void>;
   /** A trial marker from the stimulus computer (or an events file). */
   addEvent(event: EventMarker): void;
   /** Ends the source, lets records in flight finish, closes the recording. */
@@ -48,4 +51,9 @@ export interface Session {
 /** Builds sessions from specs; the server owns one and never builds pipelines itself. */
 export interface SessionFactory {
   create(spec: SessionSpec & { id: string }): Promise<Session>;
+  /**
+   * Reopens the recording of a session the server was running when it died, as a running session
+   * that goes on where the recording ends (docs/durability.md). Absent: the factory cannot resume.
+   */
+  resume?(recordingDir: string): Promise<Session>;
 }

@@ -57,6 +57,11 @@ export class PushSource implements VolumeSource {
   /** What came before the pipeline subscribed (a client may push right after `start`), and whether it ended. */
   private early: SourceItem[] | null = [];
   private endedEarly = false;
+  /**
+   * Told of each volume as it is received, before the pipeline may have subscribed: the session
+   * records it here, so a volume acknowledged to the client is already on its way to disk.
+   */
+  onVolume: ((volume: Volume) => void) | null = null;
 
   constructor(private readonly sessionId: string, repetitionTime: number | null = null) {
     this.description = { kind: 'push', from: `push:${sessionId}`, repetitionTime };
@@ -81,7 +86,9 @@ export class PushSource implements VolumeSource {
   push(message: VolumePush): void {
     const receivedAt = Date.now();
     try {
-      this.emit({ kind: 'volume', volume: volumeFromPush(message, receivedAt, `push:${this.sessionId}`) });
+      const volume = volumeFromPush(message, receivedAt, `push:${this.sessionId}`);
+      this.onVolume?.(volume);
+      this.emit({ kind: 'volume', volume });
     } catch (error) {
       this.emit({ kind: 'problem', tr: Number.isInteger(message.index) ? message.index : null, error: error as BoldstreamError });
     }

@@ -7,7 +7,5 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Both cores: the suite is CPU-bound and its files are independent (each makes its own temp folders and ports).
-    maxWorkers: 2,
   },
 });

@@ -9,12 +9,13 @@
  * Events may be added at any time (live markers arrive while the run goes on); TRs already passed
  * are not revisited, so an event that arrives after its window opened collects only later TRs.
  * A TR belongs to at most one trial; where windows overlap the latest onset wins (events.ts).
- * Each update costs O(classes) plus a binary search over the events: no look-ahead, no re-summing.
+ * Which trial a TR belongs to is trial-windows.ts. Each update costs O(classes) plus that lookup: no
+ * look-ahead, no re-summing.
  */
-import { BoldstreamError } from '../errors.js';
-import { type TimedEvent, TIME_TOLERANCE, checkEvent } from './events.js';
+import type { TimedEvent } from './events.js';
 import { argmax } from './metrics.js';
 import type { ScoreKind } from './methods.js';
+import { TrialWindows } from './trial-windows.js';
 
 export interface TrialState {
   /** 0-based index of the event in the order it was added (never renumbered). */
@@ -39,49 +40,31 @@ export interface TrialOptions {
   readonly events?: readonly TimedEvent[];
 }
 
-interface Tracked {
-  readonly event: TimedEvent;
-  readonly index: number;
-  readonly start: number;
-  readonly end: number;
-  readonly sum: Float64Array;
-  n: number;
-}
-
 export class TrialAccumulator {
   private readonly labels: readonly string[];
   private readonly sumEvidence: boolean;
-  private readonly hrfDelaySec: number;
-  private readonly tracked: Tracked[] = [];
-  /** Events by window start (then index), and the latest window end among each prefix of them. */
-  private readonly byStart: Tracked[] = [];
-  private readonly prefixEnd: number[] = [];
+  private readonly windows: TrialWindows;
+  /** Per trial index: summed scores and how many TRs they hold. */
+  private readonly sums: Float64Array[] = [];
+  private readonly counts: number[] = [];
 
   constructor(options: TrialOptions) {
-    if (!(options.hrfDelaySec >= 0)) throw new BoldstreamError('EVENTS_INVALID', `HRF delay ${options.hrfDelaySec} s`);
     this.labels = [...options.labels];
     this.sumEvidence = options.scoreKind === 'log-probability';
-    this.hrfDelaySec = options.hrfDelaySec;
+    this.windows = new TrialWindows(options.hrfDelaySec);
     for (const e of options.events ?? []) this.addEvent(e);
   }
 
   get eventCount(): number {
-    return this.tracked.length;
+    return this.windows.count;
   }
 
-  /** Adds an event and returns its index. Rare next to TRs, so O(events) here is fine. */
+  /** Adds an event and returns its index. */
   addEvent(event: TimedEvent): number {
-    checkEvent(event, `event ${this.tracked.length}`);
-    const start = event.onset + this.hrfDelaySec - TIME_TOLERANCE;
-    const t: Tracked = { event: { ...event }, index: this.tracked.length, start, end: start + event.duration, sum: new Float64Array(this.labels.length), n: 0 };
-    this.tracked.push(t);
-    let at = this.byStart.length;
-    while (at > 0 && this.byStart[at - 1]!.start > start) at--;
-    this.byStart.splice(at, 0, t);
-    this.prefixEnd.length = 0;
-    let latest = -Infinity;
-    for (const e of this.byStart) this.prefixEnd.push((latest = Math.max(latest, e.end)));
-    return t.index;
+    const { index } = this.windows.add(event);
+    this.sums.push(new Float64Array(this.labels.length));
+    this.counts.push(0);
+    return index;
   }
 
   /**
@@ -90,8 +73,9 @@ export class TrialAccumulator {
    * evidence so far, or null between trials. Non-finite scores are not accumulated.
    */
   update(t: number, scores: Readonly<Record<string, number>> | ArrayLike<number>): TrialState | null {
-    const trial = this.active(t);
+    const trial = this.windows.at(t);
     if (!trial) return null;
+    const sum = this.sums[trial.index]!;
     const k = this.labels.length;
     const values = new Float64Array(k);
     for (let c = 0; c < k; c++) {
@@ -100,11 +84,12 @@ export class TrialAccumulator {
       values[c] = v;
     }
     if (values.every(Number.isFinite)) {
-      for (let c = 0; c < k; c++) trial.sum[c]! += values[c]!;
-      trial.n++;
+      for (let c = 0; c < k; c++) sum[c]! += values[c]!;
+      this.counts[trial.index]!++;
     }
-    if (trial.n === 0) return null;
-    const evidence = this.sumEvidence ? Float64Array.from(trial.sum) : trial.sum.map((s) => s / trial.n);
+    const n = this.counts[trial.index]!;
+    if (n === 0) return null;
+    const evidence = this.sumEvidence ? Float64Array.from(sum) : sum.map((s) => s / n);
     const out: Record<string, number> = {};
     this.labels.forEach((label, c) => (out[label] = evidence[c]!));
     const { event } = trial;
@@ -112,31 +97,12 @@ export class TrialAccumulator {
       index: trial.index,
       onset: event.onset,
       duration: event.duration,
-      n: trial.n,
+      n,
       label: this.labels[argmax(evidence)]!,
       scores: out,
       ...(event.trial_type ? { truth: event.trial_type } : {}),
       ...(event.stim_file ? { stim_file: event.stim_file } : {}),
     };
-  }
-
-  /** The event whose window holds t, latest onset first; null if none. */
-  private active(t: number): Tracked | null {
-    if (!Number.isFinite(t)) return null;
-    // Last event whose window has started by t (windows start at `start`, tolerance included).
-    let lo = 0;
-    let hi = this.byStart.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.byStart[mid]!.start <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    // Walk back to the first one still open; stop as soon as no earlier window reaches past t.
-    for (let i = lo - 1; i >= 0 && this.prefixEnd[i]! > t; i--) {
-      const e = this.byStart[i]!;
-      if (t < e.end) return e;
-    }
-    return null;
   }
 }
 

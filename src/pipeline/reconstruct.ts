@@ -23,24 +23,10 @@ import { validateEstimate, type Estimate } from '../recon/invert/estimate.js';
 import { instantImage, instantScores } from '../recon/invert/first-frame.js';
 import type { EngineEvent, ReconstructionEngine } from '../recon/worker/engine.js';
 import { encodeFramePng } from '../recon/worker/png.js';
+import type { Frame } from '../generated/boldstream.js';
 
 /** A frame: proto `Frame` without `session` (the hub adds it) and `stim_file` (the trial's events know it). */
-export interface FrameOut {
-  readonly trial: number;
-  /** The newest TR whose decoded features this frame matches. */
-  readonly tr: number;
-  /** Optimiser iterations since the trial's first estimate; 0 for the instant frame. */
-  readonly iteration: number;
-  readonly loss: number;
-  readonly featureCorrelation: number;
-  readonly width: number;
-  readonly height: number;
-  readonly png: Uint8Array;
-  /** The feature space matched. */
-  readonly space: string;
-  /** Since the trial's first estimate reached this operator, ms. */
-  readonly elapsedMs: number;
-}
+export type FrameOut = Readonly<Omit<Frame, 'session' | 'stim_file'>>;
 
 export interface ReconstructOptions {
   /** The engine, or a factory: an engine made by the factory is closed when the stream ends. */

@@ -9,12 +9,11 @@
  * sample per event (train/feature-samples.ts), and decoding is linear, so the estimate after a
  * trial's last TR is the decoder's prediction for that trial's training-style sample.
  *
- * Cost per TR: O(units) to add and rescale, plus a scan of the events (a few hundred at most,
- * nothing beside the decoding's units × K). Sums are kept only for trials whose window is still
- * open; TRs arrive in time order, so a closed window never receives another.
+ * Cost per TR: O(units) to add and rescale, plus the window lookup. Sums are kept only for trials
+ * whose window is still open; TRs arrive in time order, so a closed window never receives another.
  */
-import { BoldstreamError } from '../../errors.js';
-import { type TimedEvent, TIME_TOLERANCE, checkEvent } from '../events.js';
+import type { TimedEvent } from '../events.js';
+import { TrialWindows } from '../trial-windows.js';
 import type { FeatureBundle, FeatureLayerModel } from './bundle.js';
 import { rescaleToTraining } from './rescale.js';
 
@@ -60,26 +59,20 @@ export interface TrialFeatureOptions {
   readonly events?: readonly TimedEvent[];
 }
 
-interface Tracked {
-  readonly event: TimedEvent;
-  readonly index: number;
-  readonly start: number;
-  readonly end: number;
-  sums: Float64Array[] | null;
-  n: number;
-}
-
 export class TrialFeatureAccumulator {
   private readonly layers: readonly LayerStats[];
-  private readonly hrfDelaySec: number;
   private readonly space: string;
-  private readonly tracked: Tracked[] = [];
+  private readonly windows: TrialWindows;
+  /** Per trial index: per-layer sums while its window is open (null before and after), and TRs summed. */
+  private readonly sums: (Float64Array[] | null)[] = [];
+  private readonly counts: number[] = [];
+  /** Indices whose sums are held: the few whose windows were open at the latest TRs. */
+  private readonly held = new Set<number>();
 
   constructor(options: TrialFeatureOptions) {
-    if (!(options.hrfDelaySec >= 0)) throw new BoldstreamError('EVENTS_INVALID', `HRF delay ${options.hrfDelaySec} s`);
     this.layers = options.layers;
-    this.hrfDelaySec = options.hrfDelaySec;
     this.space = options.space;
+    this.windows = new TrialWindows(options.hrfDelaySec);
     for (const e of options.events ?? []) this.addEvent(e);
   }
 
@@ -90,10 +83,10 @@ export class TrialFeatureAccumulator {
 
   /** Adds an event (live markers arrive while the run goes on) and returns its index. */
   addEvent(event: TimedEvent): number {
-    checkEvent(event, `event ${this.tracked.length}`);
-    const start = event.onset + this.hrfDelaySec - TIME_TOLERANCE;
-    this.tracked.push({ event: { ...event }, index: this.tracked.length, start, end: start + event.duration, sums: null, n: 0 });
-    return this.tracked.length - 1;
+    const { index } = this.windows.add(event);
+    this.sums.push(null);
+    this.counts.push(0);
+    return index;
   }
 
   /**
@@ -102,27 +95,35 @@ export class TrialFeatureAccumulator {
    */
   update(t: number, tr: number, decoded: readonly Float32Array[]): FeatureTrialState | null {
     if (decoded.length !== this.layers.length) throw new RangeError(`${decoded.length} decoded layers for ${this.layers.length}`);
-    const trial = this.active(t);
-    for (const e of this.tracked) if (e.sums && e !== trial && e.end <= t) e.sums = null;
+    const trial = this.windows.at(t);
+    // TRs come in time order: a window that has closed never receives another TR, so its sums go.
+    for (const i of this.held) {
+      if (i !== trial?.index && this.windows.byIndex(i).end <= t) {
+        this.sums[i] = null;
+        this.held.delete(i);
+      }
+    }
     if (!trial) return null;
-    trial.sums ??= this.layers.map((l) => new Float64Array(l.featureMean.length));
-    const finite = decoded.every((d, i) => d.length === trial.sums![i]!.length && d.every(Number.isFinite));
+    const sums = (this.sums[trial.index] ??= this.layers.map((l) => new Float64Array(l.featureMean.length)));
+    this.held.add(trial.index);
+    const finite = decoded.every((d, i) => d.length === sums[i]!.length && d.every(Number.isFinite));
     if (finite) {
       decoded.forEach((d, i) => {
-        const sum = trial.sums![i]!;
+        const sum = sums[i]!;
         for (let u = 0; u < d.length; u++) sum[u]! += d[u]!;
       });
-      trial.n++;
+      this.counts[trial.index]!++;
     }
-    if (trial.n === 0) return null;
-    const mean = trial.sums.map((s) => Float32Array.from(s, (v) => v / trial.n));
+    const n = this.counts[trial.index]!;
+    if (n === 0) return null;
+    const mean = sums.map((s) => Float32Array.from(s, (v) => v / n));
     const scaled = mean.map((m, i) => rescaleToTraining(m, this.layers[i]!.featureMean, this.layers[i]!.featureStd));
     const { event } = trial;
     return {
       index: trial.index,
       onset: event.onset,
       duration: event.duration,
-      n: trial.n,
+      n,
       ...(event.trial_type ? { truth: event.trial_type } : {}),
       ...(event.stim_file ? { stim_file: event.stim_file } : {}),
       estimate: {
@@ -134,13 +135,5 @@ export class TrialFeatureAccumulator {
       mean,
       gains: scaled.map((s) => s.gain),
     };
-  }
-
-  /** The event whose window holds t: latest onset first, then the one added last. */
-  private active(t: number): Tracked | null {
-    if (!Number.isFinite(t)) return null;
-    let best: Tracked | null = null;
-    for (const e of this.tracked) if (t >= e.start && t < e.end && (best === null || e.event.onset >= best.event.onset)) best = e;
-    return best;
   }
 }

@@ -40,6 +40,11 @@ const pipelineSchema = z
     reorderWindow: z.number().int().min(0).max(64).default(4),
     /** Longest a newer volume waits (ms) for a missing earlier one before that TR is reported missing. */
     reorderWaitMs: z.number().int().min(0).default(500),
+    /**
+     * Most TRs a volume's index may jump past the next expected one. Every skipped TR becomes a
+     * missing-volume record, so a client's wrong index (4000000000) would otherwise flood the session.
+     */
+    maxGapVolumes: z.number().int().min(1).default(1000),
     /** Seconds from stimulus onset to the BOLD peak used to assign TRs to trials. */
     hrfDelaySec: z.number().min(0).max(20).default(5),
     /** Fraction of the robust maximum intensity above which a voxel counts as brain (automatic mask). */

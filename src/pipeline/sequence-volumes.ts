@@ -18,6 +18,8 @@ export interface SequenceOptions {
   readonly window: number;
   /** Longest a newer volume waits for a missing earlier one, ms. */
   readonly waitMs: number;
+  /** Most TRs a volume may jump past the next expected one; beyond, it is dropped (default 1000). */
+  readonly maxGap?: number;
   /** Volumes at the start of the run to discard (K24). */
   readonly dummyScans: number;
   /** Called once per dropped or ignored thing, for the log. */
@@ -131,6 +133,12 @@ export function sequenceVolumes(options: SequenceOptions, scheduler: SchedulerLi
         if (settled.has(tr) || pending.has(tr)) {
           const same = instances.get(tr) === slot.instance;
           notice(warning('VOLUME_DUPLICATE', `TR ${tr}${same ? '' : ' (another image with the same index; the first one is kept)'}`));
+          return;
+        }
+        // Each skipped TR becomes a record: a jump no scanner makes is a wrong index, not a thousand losses.
+        const maxGap = options.maxGap ?? 1000;
+        if (tr - next > maxGap) {
+          notice(warning('VOLUME_TR_OUT_OF_RANGE', `TR ${tr} is ${tr - next} TRs past the next expected (TR ${next}), more than pipeline.maxGapVolumes (${maxGap}); dropped`));
           return;
         }
         if (missing.has(tr) || tr < next) {

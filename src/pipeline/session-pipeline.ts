@@ -56,7 +56,7 @@ export function preprocess(items: Observable<SourceItem>, options: PipelineOptio
   const clock: RunClock = { start: null, repetitionTime: options.repetitionTime ?? null };
   return items.pipe(
     sequenceVolumes(
-      { window: pipeline.reorderWindow, waitMs: pipeline.reorderWaitMs, dummyScans: pipeline.dummyScans, ...(options.onNotice ? { onNotice: options.onNotice } : {}) },
+      { window: pipeline.reorderWindow, waitMs: pipeline.reorderWaitMs, maxGap: pipeline.maxGapVolumes, dummyScans: pipeline.dummyScans, ...(options.onNotice ? { onNotice: options.onNotice } : {}) },
       options.scheduler ?? asyncScheduler,
     ),
     runClock(clock),

@@ -9,7 +9,7 @@ import { volumeItem } from '../helpers/volumes.js';
 
 const label = (item: PipelineItem): string => (item.kind === 'tr' ? `v${item.ctx.tr}` : `${item.record.error.code === 'VOLUME_MISSING' ? 'gap' : 'err'}${item.record.tr}`);
 
-function run(marble: string, values: Record<string, SourceItem>, expected: string, expectedValues: Record<string, string>, options = { window: 2, waitMs: 5, dummyScans: 0 }): Warning[] {
+function run(marble: string, values: Record<string, SourceItem>, expected: string, expectedValues: Record<string, string>, options: { window: number; waitMs: number; dummyScans: number; maxGap?: number } = { window: 2, waitMs: 5, dummyScans: 0 }): Warning[] {
   const notices: Warning[] = [];
   new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
     const out = cold(marble, values).pipe(sequenceVolumes({ ...options, onNotice: (w) => notices.push(w) }), map(label));
@@ -49,6 +49,12 @@ describe('sequenceVolumes', () => {
   it('a volume arriving after its TR was reported missing is dropped, never re-emitted out of order', () => {
     const notices = run('a-c--------b-|', { a: volumeItem(0), b: volumeItem(1), c: volumeItem(2) }, 'a------(gc)--|', { a: 'v0', g: 'gap1', c: 'v2' });
     expect(notices.map((n) => n.code)).toEqual(['VOLUME_TOO_LATE']);
+  });
+
+  it('a volume whose index jumps past maxGap is dropped with one warning; the run goes on without a flood of gap records', () => {
+    const notices = run('a-x-b-(c|)', { a: volumeItem(0), x: volumeItem(4_000_000_000), b: volumeItem(1), c: volumeItem(5) }, 'a---b-(ghic|)', { a: 'v0', b: 'v1', g: 'gap2', h: 'gap3', i: 'gap4', c: 'v5' }, { window: 1, waitMs: 5, dummyScans: 0, maxGap: 4 });
+    expect(notices.map((n) => n.code)).toEqual(['VOLUME_TR_OUT_OF_RANGE']);
+    expect(notices[0]!.message).toMatch(/TR 4000000000 is 3999999999 TRs past the next expected \(TR 1\)/);
   });
 
   it('K24 dummy scans are discarded by index and TR indices are not renumbered', () => {

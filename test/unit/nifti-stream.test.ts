@@ -48,4 +48,13 @@ describe('streamed NIfTI frames', () => {
     ).rejects.toMatchObject({ code: 'NIFTI_TRUNCATED' });
     expect(got).toEqual([0, 1, 2]);
   });
+
+  it('K19 a gzip cut inside its header (a stub of a few bytes, or the real file cut at 200 bytes) is NIFTI_GZIP_CORRUPT, not an internal error', async () => {
+    const stub = path.join(dir, 'stub.nii.gz');
+    await writeFile(stub, Buffer.from([0x1f, 0x8b, 0x08, 0x00]));
+    await expect(streamNiftiFrames(stub)).rejects.toMatchObject({ code: 'NIFTI_GZIP_CORRUPT' });
+    const cut = path.join(dir, 'cut-header.nii.gz');
+    await writeFile(cut, (await readFile(dataPath('rtcloud-faces', 'rtcloud_faces_run01.nii.gz'))).subarray(0, 200));
+    await expect(streamNiftiFrames(cut)).rejects.toMatchObject({ code: 'NIFTI_GZIP_CORRUPT' });
+  });
 });

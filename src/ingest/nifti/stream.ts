@@ -16,6 +16,11 @@ async function isGzipFile(path: string): Promise<boolean> {
   return false;
 }
 
+/** A gunzip (or read) failure, as the catalogue names it: the stream alone cannot tell a cut file from a bad one. */
+function corrupt(path: string, cause: unknown): BoldstreamError {
+  return cause instanceof BoldstreamError ? cause : new BoldstreamError('NIFTI_GZIP_CORRUPT', `${path}: ${(cause as Error).message}`, { cause });
+}
+
 export interface NiftiFrameStream {
   readonly layout: FrameLayout;
   /** Frames in order; ends with NIFTI_TRUNCATED if the file has fewer bytes than its header promises. */
@@ -28,9 +33,13 @@ export async function streamNiftiFrames(path: string): Promise<NiftiFrameStream>
   const open = (): AsyncIterable<Buffer> => (gzip ? createReadStream(path).pipe(createGunzip()) : createReadStream(path));
   // The header first, from its own short read, so that a bad header fails before anything is streamed.
   let head = Buffer.alloc(0);
-  for await (const chunk of open()) {
-    head = Buffer.concat([head, chunk]);
-    if (head.length >= HEADER_BYTES) break;
+  try {
+    for await (const chunk of open()) {
+      head = Buffer.concat([head, chunk]);
+      if (head.length >= HEADER_BYTES) break;
+    }
+  } catch (cause) {
+    throw corrupt(path, cause);
   }
   const layout = frameLayout(new Uint8Array(head), path);
   return {
@@ -62,7 +71,7 @@ export async function streamNiftiFrames(path: string): Promise<NiftiFrameStream>
           if (index === total) return;
         }
       } catch (cause) {
-        throw new BoldstreamError('NIFTI_GZIP_CORRUPT', `${path}: ${(cause as Error).message}`, { cause });
+        throw corrupt(path, cause);
       }
       if (index < total) throw new BoldstreamError('NIFTI_TRUNCATED', `${path}: ${index} of ${total} frames present`);
     },

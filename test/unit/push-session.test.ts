@@ -47,4 +47,17 @@ describe('push sessions', () => {
     expect(seen).toEqual([0, 1]);
     expect(completed).toBe(true);
   });
+
+  it('a pushed affine that is not a voxel-to-world transform (singular, or a wrong last row) is VOLUME_INVALID naming why', () => {
+    const source = new PushSource('s');
+    const seen: string[] = [];
+    source.items().subscribe((i) => seen.push(i.kind === 'problem' ? `${i.error.code}: ${i.error.message}` : i.kind));
+    source.push({ ...push('s', 0), affine: new Array<number>(16).fill(0) });
+    source.push({ ...push('s', 1), affine: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1] });
+    source.push(push('s', 2));
+    expect(seen).toHaveLength(3);
+    expect(seen[0]).toMatch(/^VOLUME_INVALID: .*pushed TR 0: affine must end with the row 0 0 0 1/);
+    expect(seen[1]).toMatch(/^VOLUME_INVALID: .*pushed TR 1: affine must be invertible/);
+    expect(seen[2]).toBe('volume');
+  });
 });

@@ -6,7 +6,7 @@
 import { Observable, Subject } from 'rxjs';
 import { BoldstreamError, catalogue, type ErrorCode, type Warning } from '../../errors.js';
 import type { VolumePush } from '../../generated/boldstream.js';
-import { fromRows } from '../../geometry/mat4.js';
+import { fromRows, invert } from '../../geometry/mat4.js';
 import type { Volume } from '../../volume.js';
 import type { SourceDescription, SourceItem, VolumeSource } from './source.js';
 
@@ -40,6 +40,13 @@ export function volumeFromPush(push: VolumePush, receivedAt: number, series: str
   else if (push.dtype === 'int16') for (let i = 0; i < n; i++) data[i] = view.getInt16(i * 2, true);
   else for (let i = 0; i < n; i++) data[i] = view.getUint16(i * 2, true);
   const rows = [0, 1, 2, 3].map((r) => push.affine.slice(r * 4, r * 4 + 4));
+  // Motion correction and masks map voxels to mm and back: the affine must be a voxel-to-world transform.
+  if (rows[3]!.some((v, i) => v !== (i === 3 ? 1 : 0))) fail('affine must end with the row 0 0 0 1');
+  try {
+    invert(fromRows(rows));
+  } catch {
+    fail('affine must be invertible (its 3 × 3 part is singular)');
+  }
   return {
     identity: { series, index: push.index },
     grid: { dims: [dims[0]!, dims[1]!, dims[2]!], voxelSize: [push.voxelSize[0]!, push.voxelSize[1]!, push.voxelSize[2]!], affine: fromRows(rows) },

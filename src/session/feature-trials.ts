@@ -20,7 +20,7 @@ import type { Estimate } from '../recon/invert/estimate.js';
 import type { LoadedFeatureModel } from './loaded-feature-model.js';
 
 export interface DecodeTiming {
-  /** TRs decoded. */
+  /** TRs decoded (those inside a trial's window). */
   readonly count: number;
   readonly meanMs: number;
   readonly maxMs: number;
@@ -100,6 +100,9 @@ export class FeatureTrials {
   }
 
   private decode(tr: FeatureTr): void {
+    // Between trials a decoded TR would be thrown away: the decoder's ~5 ms are spent only inside a
+    // window. Markers placed later than their window's start miss those TRs here, as in-line they would.
+    if (!this.trials.holds(tr.runTime)) return;
     try {
       const started = performance.now();
       const decoded = this.model.decoder.decode(tr.values);

@@ -89,6 +89,11 @@ export class TrialFeatureAccumulator {
     return index;
   }
 
+  /** True when a trial's window holds t: only then is a TR worth decoding. */
+  holds(t: number): boolean {
+    return this.windows.at(t) !== null;
+  }
+
   /**
    * Feeds one TR: `t` seconds since run start, `tr` its index, `decoded` the FeatureDecoder's layers.
    * Returns the trial's refined estimate, or null between trials (or when the TR is not finite).
